@@ -1,0 +1,10 @@
+"""MoveNet constants shared by the detectors (reference-spec section 2.1 and 3.2)."""
+
+#: Single-pose network input sizes (square).
+INPUT_SIZES = {"lightning": 192, "thunder": 256}
+#: A keypoint counts towards the pose score (and the crop's body range) above this score.
+MIN_CROP_KEYPOINT_SCORE = 0.2
+#: Poses scoring below this are dropped (and the single-pose state reset).
+DEFAULT_MIN_POSE_SCORE = 0.25
+#: Multi-pose: longer side of the network input, a multiple of 32.
+MULTIPOSE_DEFAULT_MAX_DIMENSION = 256

@@ -1,0 +1,60 @@
+"""`create_detector`: the one entry point that builds a detector for a model name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from movenet.constants import INPUT_SIZES
+from movenet.io.images import ImageSource
+from movenet.models.catalog import MODEL_NAMES
+from movenet.models.store import load_network
+from movenet.singlepose import SinglePoseDetector
+from movenet.types import Pose
+
+#: TF.js model-type names accepted as aliases of ours.
+MODEL_ALIASES = {
+    "singlepose.lightning": "lightning",
+    "singlepose.thunder": "thunder",
+    "multipose.lightning": "multipose",
+}
+
+
+class PoseDetector(Protocol):
+    """What every detector offers (the TF.js PoseDetector interface)."""
+
+    model: str
+
+    def estimate_poses(self, image: ImageSource | None, timestamp_ms: float | None = None, *,
+                       flip_horizontal: bool = False) -> list[Pose]: ...
+
+    def reset(self) -> None: ...
+
+
+def canonical_model_name(model: str) -> str:
+    """'lightning', 'thunder' or 'multipose' from our name or a TF.js model type."""
+    name = MODEL_ALIASES.get(model.lower(), model.lower())
+    if name not in MODEL_NAMES:
+        raise ValueError(f"Invalid architecture {model}. Should be one of {', '.join(MODEL_NAMES)}")
+    return name
+
+
+def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
+                    min_pose_score: float | None = None, model_dir: str | Path | None = None,
+                    backend: str = "onnxruntime", threads: int | None = None) -> PoseDetector:
+    """Build a MoveNet detector.
+
+    model: "lightning" (default, 192x192, fastest), "thunder" (256x256, most accurate), or
+        "multipose"; TF.js names such as "SinglePose.Thunder" work too.
+    enable_smoothing: one-euro smoothing of keypoints over time (needs timestamps).
+    min_pose_score: poses scoring below it are dropped (default 0.25).
+    model_dir: folder holding the TF.js model files (default: $MOVENET_MODEL_DIR, else the
+        user cache, fetched on first use).
+    backend, threads: inference engine and its intra-op thread count.
+    """
+    name = canonical_model_name(model)
+    if name == "multipose":
+        raise NotImplementedError("the multi-pose model is not available yet")
+    network = load_network(name, model_dir, backend=backend, threads=threads)
+    return SinglePoseDetector(network, INPUT_SIZES[name], model=name, enable_smoothing=enable_smoothing,
+                              min_pose_score=min_pose_score)
