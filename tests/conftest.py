@@ -1,0 +1,50 @@
+"""Shared fixtures: the shared data folder, and one loaded network per model per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from movenet.errors import ModelFileError
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MOVENET_SHARED", REPO.parent / "shared"))
+SHARED_DATA = SHARED / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, or skip: the real images are never committed to this repo."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data folder {SHARED_DATA} is absent (set MOVENET_SHARED)")
+    return SHARED_DATA
+
+
+_networks: dict[str, object] = {}
+
+
+def get_network(name: str):  # noqa: ANN201 - Backend
+    """The converted network for `name`, loaded once per session; skip when the weights are absent."""
+    if name not in _networks:
+        from movenet.models.fetch import model_files
+        from movenet.models.store import load_network
+
+        try:
+            model_files(name, fetch=False)
+        except ModelFileError as exc:
+            pytest.skip(f"MoveNet weights not available ({exc}); run `movenet models fetch`")
+        _networks[name] = load_network(name)
+    return _networks[name]
+
+
+@pytest.fixture(scope="session")
+def lightning_network():
+    return get_network("lightning")
+
+
+@pytest.fixture(scope="session")
+def thunder_network():
+    return get_network("thunder")
