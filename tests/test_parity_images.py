@@ -11,7 +11,6 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import FIXTURES, SHARED_DATA, get_network
 from transforms import TRANSFORMS, load_rgb, rgb_sha256
 

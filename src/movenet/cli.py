@@ -104,7 +104,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             size = r["size"] if r["size"] is not None else "-"
-            sha = (r["sha256"] or "-")[:16]
+            sha = str(r["sha256"] or "-")[:16]
             print(f"{r['name']:<24} {r['status']:<14} {size!s:>10}  {sha}  {r['path']}")
     return EXIT_OK if all(r["status"] == "ok" for r in rows) else EXIT_FAILURE
 

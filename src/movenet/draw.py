@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from movenet.io.images import load_image
 from movenet.types import KEYPOINTS_BY_SIDE, SKELETON_EDGES, Pose
 
-__all__ = ["COLOR_PALETTE", "SIDE_COLORS", "draw_poses", "pose_color"]
+__all__ = ["COLOR_PALETTE", "SIDE_COLORS", "default_sizes", "draw_poses", "pose_color"]
 
 RGB = tuple[int, int, int]
 
@@ -39,6 +39,18 @@ COLOR_PALETTE: tuple[RGB, ...] = tuple(
 )  # fmt: skip
 
 _SIDE_OF: dict[int, str] = {i: side for side, idx in KEYPOINTS_BY_SIDE.items() for i in idx}
+
+# Colour indices used in the label image: 0 untouched, then white, the sides, the palette.
+_WHITE_INDEX = 1
+_SIDE_INDEX: dict[str, int] = {"middle": 2, "left": 3, "right": 4}
+_PALETTE_BASE = 5
+_LUT = np.zeros((256, 3), np.uint8)
+_LUT[_WHITE_INDEX] = WHITE
+for _side, _i in _SIDE_INDEX.items():
+    _LUT[_i] = SIDE_COLORS[_side]
+_LUT[_PALETTE_BASE : _PALETTE_BASE + len(COLOR_PALETTE)] = COLOR_PALETTE
+_PIXEL = np.dtype("V3")
+_LUT_PIXELS = _LUT.view(_PIXEL)[:, 0]
 
 # Coordinates further than this outside the image are clamped (Pillow needs C-int-sized values).
 _COORD_LIMIT = 1e7
@@ -66,7 +78,7 @@ def draw_poses(
     """Return a copy of `image_rgb` (``HxWx3`` ``uint8`` RGB; grey or RGBA arrays are accepted too)
     with each pose's skeleton, keypoints and box drawn. Keypoints with ``score < min_score`` are
     hidden, and so are edges touching them. `radius` (keypoint circles) and `line_width` default to
-    sizes that scale with the image. The input array is not modified."""
+    sizes that scale with the image (:func:`default_sizes`). The input array is not modified."""
     rgb = load_image(image_rgb)
     height, width = rgb.shape[:2]
     default_radius, default_width = default_sizes(height, width)
@@ -75,11 +87,25 @@ def draw_poses(
     if r < 0 or lw < 0:
         raise ValueError(f"radius and line_width must be >= 0, got radius={radius}, line_width={line_width}")
 
-    canvas = Image.fromarray(rgb)  # Pillow copies RGB data: the input is never written to
-    draw = ImageDraw.Draw(canvas)
+    out: np.ndarray = rgb.copy()
+    if not poses or (r == 0 and lw == 0):
+        return out
+    # Shapes are drawn as colour indices into a one-byte label image (0 = untouched), then painted
+    # onto the copy in one numpy step: several times faster than a round trip through a PIL RGB image.
+    labels = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(labels)
     for pose in poses:
         _draw_pose(draw, pose, min_score, r, lw)
-    return np.array(canvas, dtype=np.uint8)
+    bbox = labels.getbbox()
+    if bbox is None:
+        return out
+    x0, y0, x1, y1 = bbox
+    index = np.asarray(labels.crop(bbox))
+    mask = index != 0
+    # View each RGB pixel as one 3-byte item: one fancy assignment per pixel instead of per byte.
+    target = out[y0:y1, x0:x1].view(_PIXEL)[:, :, 0]
+    target[mask] = _LUT_PIXELS[index[mask]]
+    return out
 
 
 def _clamp(value: float) -> float:
@@ -87,17 +113,15 @@ def _clamp(value: float) -> float:
 
 
 def _draw_pose(draw: ImageDraw.ImageDraw, pose: Pose, min_score: float, r: int, lw: int) -> None:
-    color = pose_color(pose.id) if pose.id is not None else None
-    line_color = color or WHITE
+    pose_index = _PALETTE_BASE + pose.id % len(COLOR_PALETTE) if pose.id is not None else None
+    line_index = pose_index or _WHITE_INDEX
 
     box = pose.box
     if box is not None and lw > 0:
         coords = (box.x_min, box.y_min, box.x_max, box.y_max)
         if all(math.isfinite(c) for c in coords):
             x0, y0, x1, y1 = (_clamp(c) for c in coords)
-            draw.rectangle(
-                (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), outline=line_color, width=lw
-            )
+            draw.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), outline=line_index, width=lw)
 
     points: dict[int, tuple[float, float]] = {}
     for i, kp in enumerate(pose.keypoints):
@@ -109,10 +133,10 @@ def _draw_pose(draw: ImageDraw.ImageDraw, pose: Pose, min_score: float, r: int, 
             pa = points.get(a)
             pb = points.get(b)
             if pa is not None and pb is not None:
-                draw.line((pa, pb), fill=line_color, width=lw)
+                draw.line((pa, pb), fill=line_index, width=lw)
 
     if r > 0:
         outline_width = max(1, lw // 2)
         for i, (x, y) in points.items():
-            fill = color or SIDE_COLORS[_SIDE_OF.get(i, "middle")]
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=WHITE, width=outline_width)
+            fill = pose_index or _SIDE_INDEX[_SIDE_OF.get(i, "middle")]
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=_WHITE_INDEX, width=outline_width)

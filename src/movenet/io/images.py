@@ -36,9 +36,7 @@ MAX_PIXELS = 178_956_970
 MAX_PIXELS_ENV = "MOVENET_MAX_PIXELS"
 
 #: File extensions (lower case) that :func:`image_paths` picks up from directories.
-IMAGE_EXTENSIONS: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
-)
+IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"})
 
 ImageSource = Union[str, "os.PathLike[str]", np.ndarray, Image.Image]
 
@@ -88,8 +86,7 @@ def load_image(source: ImageSource, *, color_order: str = "rgb") -> np.ndarray:
     if isinstance(source, (str, os.PathLike)):
         return _load_path(Path(source))
     raise ImageError(
-        f"cannot use a {type(source).__name__} as an image; "
-        "pass a file path, a numpy uint8 array or a PIL.Image.Image"
+        f"cannot use a {type(source).__name__} as an image; pass a file path, a numpy uint8 array or a PIL.Image.Image"
     )
 
 
@@ -114,9 +111,7 @@ def image_paths(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
             found = [
                 entry
                 for entry in entries
-                if entry.suffix.lower() in IMAGE_EXTENSIONS
-                and not entry.name.startswith(".")
-                and entry.is_file()
+                if entry.suffix.lower() in IMAGE_EXTENSIONS and not entry.name.startswith(".") and entry.is_file()
             ]
             result.extend(sorted(found, key=lambda p: p.name))
         elif path.exists():
@@ -164,8 +159,7 @@ def _dtype_advice(dtype: np.dtype[Any]) -> str:
 def _array_to_rgb(arr: np.ndarray, *, bgr: bool) -> np.ndarray:
     if arr.dtype != np.uint8:
         raise ImageError(
-            f"image array has dtype {arr.dtype} (shape {arr.shape}); uint8 is required: "
-            + _dtype_advice(arr.dtype)
+            f"image array has dtype {arr.dtype} (shape {arr.shape}); uint8 is required: " + _dtype_advice(arr.dtype)
         )
     shape = tuple(arr.shape)
     if arr.ndim == 2:
@@ -247,10 +241,7 @@ def _mode_to_rgb(im: Image.Image) -> np.ndarray:
     elif mode in ("L", "1", "LA", "La", "F"):
         grey = np.array(im.convert("L") if mode != "La" else im.convert("LA").convert("L"), dtype=np.uint8)
         rgb = np.repeat(grey[:, :, None], 3, axis=2)
-    elif mode == "P":
-        # Palette transparency is ignored (alpha is dropped, not composited).
-        rgb = np.array(im.convert("RGB"), dtype=np.uint8)
-    else:  # RGBA, RGBa, RGBX, PA, CMYK, YCbCr, LAB, HSV, ...
+    else:  # P, PA, RGBA, RGBa, RGBX, CMYK, YCbCr, LAB, HSV, ...: alpha/transparency dropped, not composited
         rgb = np.array(im.convert("RGB"), dtype=np.uint8)
     return np.ascontiguousarray(rgb)
 
@@ -330,8 +321,7 @@ def _too_large(
         match = _PIXELS_IN_MESSAGE.search(str(exc)) if exc is not None else None
         what = f"{int(match.group(1)):,} pixels" if match else "too many pixels"
     return ImageError(
-        f"{name}: image is too large ({what}; the limit is {limit:,} pixels, "
-        f"set {MAX_PIXELS_ENV} to change it)"
+        f"{name}: image is too large ({what}; the limit is {limit:,} pixels, set {MAX_PIXELS_ENV} to change it)"
     )
 
 

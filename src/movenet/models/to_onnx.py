@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -49,7 +50,7 @@ class _Builder:
         self._counter += 1
         return f"{hint}__{self._counter}"
 
-    def add(self, op_type: str, inputs: list[str], outputs: list[str] | None = None, **attrs: object) -> str:
+    def add(self, op_type: str, inputs: list[str], outputs: list[str] | None = None, **attrs: Any) -> str:
         """Append an ONNX node; returns its first output name."""
         outputs = outputs or [self.fresh(op_type)]
         self.nodes.append(helper.make_node(op_type, inputs, outputs, **attrs))
@@ -405,7 +406,7 @@ def convert_graph(graph: TfjsGraph, extra_outputs: dict[str, int] | None = None)
     for name in graph.input_names:  # the Placeholder's value name is the plain node name
         b.nodes.insert(0, helper.make_node("Identity", [name], [f"{name}:0"]))
     outputs = []
-    wanted = list(zip(graph.output_names, graph.output_shapes))
+    wanted = list(zip(graph.output_names, graph.output_shapes, strict=True))
     wanted += [(name, [-1] * rank) for name, rank in (extra_outputs or {}).items()]
     for name, shape in wanted:
         plain = name.split(":")[0]
