@@ -33,6 +33,7 @@ __all__ = [
 #: Largest image (width * height) that :func:`load_image` decodes from a file. It is Pillow's own
 #: decompression-bomb error threshold. The environment variable ``MOVENET_MAX_PIXELS`` overrides it.
 MAX_PIXELS = 178_956_970
+_DEFAULT_MAX_PIXELS = MAX_PIXELS
 MAX_PIXELS_ENV = "MOVENET_MAX_PIXELS"
 
 #: File extensions (lower case) that :func:`image_paths` picks up from directories.
@@ -277,6 +278,7 @@ def _open(fh: Any, path: Path, limit: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             # Pillow warns from half its error threshold on; our own limit below is the one that counts.
+            # (Only the header is read in here, so the thread-unsafe window of catch_warnings is short.)
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(fh)
     except Image.DecompressionBombError as exc:
@@ -297,11 +299,13 @@ def _open(fh: Any, path: Path, limit: int) -> Image.Image:
 
 
 def _allow_in_pillow(limit: int) -> None:
-    """Pillow refuses images above 2 * ``Image.MAX_IMAGE_PIXELS`` by itself. When the user set
-    ``MOVENET_MAX_PIXELS`` past that, raise Pillow's limit (process-wide, only ever upwards) so that
-    the user's choice counts. Without the variable a limit lowered by the application is respected."""
+    """Pillow refuses images above 2 * ``Image.MAX_IMAGE_PIXELS`` by itself. When the user raised our
+    limit past that (``MOVENET_MAX_PIXELS`` or ``MAX_PIXELS``), raise Pillow's (process-wide, only
+    ever upwards) so that the user's choice counts. With the default limit, a Pillow limit lowered
+    by the application is respected."""
     pillow = Image.MAX_IMAGE_PIXELS
-    if pillow is not None and 2 * pillow < limit and os.environ.get(MAX_PIXELS_ENV, "").strip():
+    explicit = bool(os.environ.get(MAX_PIXELS_ENV, "").strip()) or MAX_PIXELS != _DEFAULT_MAX_PIXELS
+    if explicit and pillow is not None and 2 * pillow < limit:
         Image.MAX_IMAGE_PIXELS = (limit + 1) // 2
 
 
