@@ -108,10 +108,7 @@ def torso_visible(keypoints: np.ndarray) -> bool:
     s = keypoints[:, 2]
     return bool(
         (float(s[_LEFT_HIP]) > MIN_CROP_KEYPOINT_SCORE or float(s[_RIGHT_HIP]) > MIN_CROP_KEYPOINT_SCORE)
-        and (
-            float(s[_LEFT_SHOULDER]) > MIN_CROP_KEYPOINT_SCORE
-            or float(s[_RIGHT_SHOULDER]) > MIN_CROP_KEYPOINT_SCORE
-        )
+        and (float(s[_LEFT_SHOULDER]) > MIN_CROP_KEYPOINT_SCORE or float(s[_RIGHT_SHOULDER]) > MIN_CROP_KEYPOINT_SCORE)
     )
 
 
@@ -229,8 +226,9 @@ def _valid_range(ind: np.ndarray, extent: int) -> tuple[np.ndarray, int, int]:
     return valid, int(valid[0]), int(valid[-1]) + 1
 
 
-def _memcpy_path(y1: np.float32, x1: np.float32, y2: np.float32, x2: np.float32,
-                 size: int, image_height: int, image_width: int) -> bool:
+def _memcpy_path(
+    y1: np.float32, x1: np.float32, y2: np.float32, x2: np.float32, size: int, image_height: int, image_width: int
+) -> bool:
     """The wasm kernel's ``should_memcpy`` shortcut condition, in float32 (including its use of
     ``image_height`` instead of ``image_height - 1`` for the y test)."""
     crop_size_eq_box_size = _F32(size) == _F32(1) + (x2 - x1) * _F32(image_width - 1)
@@ -290,16 +288,19 @@ def _crop_and_resize_into(
     y_ind = _sample_positions(y1, y2, size, image_height)
     x_ind = _sample_positions(x1, x2, size, image_width)
     rows, r0, r1 = _valid_range(y_ind, image_height)
+    if rows.size == 0:
+        out.fill(0)
+        return
+    # The kernel tests the shortcut per row after the row range test and before any column test.
+    if _memcpy_path(y1, x1, y2, x2, size, image_height, image_width):
+        _memcpy_rows(image, y_ind, rows, size, out)
+        return
     cols, c0, c1 = _valid_range(x_ind, image_width)
-    if rows.size == 0 or cols.size == 0:
+    if cols.size == 0:
         out.fill(0)
         return
     # Positions are monotonic in the output index, so the in-range ones form one run.
     assert rows.size == r1 - r0 and cols.size == c1 - c0
-
-    if _memcpy_path(y1, x1, y2, x2, size, image_height, image_width):
-        _memcpy_rows(image, y_ind, rows, size, out)
-        return
 
     # Per-row / per-column indices and weights (interpolate_bilinear_impl.cc). The in-range
     # positions form one run (positions are monotonic in the output index), rows r0:r1 and
@@ -396,8 +397,7 @@ def _gather_float_index(
     return corners.reshape(4, top.size, left.size * channels)
 
 
-def _memcpy_rows(image: np.ndarray, y_ind: np.ndarray, rows: np.ndarray, size: int,
-                 out: np.ndarray) -> None:
+def _memcpy_rows(image: np.ndarray, y_ind: np.ndarray, rows: np.ndarray, size: int, out: np.ndarray) -> None:
     """The wasm kernel's memcpy shortcut: each in-range output row is image row
     ``trunc(y_ind)`` read from column 0 (not from the box's left edge), ``size`` pixels long,
     continuing into the following row(s) if the image is narrower. Data past the end of the
@@ -407,8 +407,10 @@ def _memcpy_rows(image: np.ndarray, y_ind: np.ndarray, rows: np.ndarray, size: i
     row_len = image.shape[1] * channels
     n = size * channels
     out.fill(0)
-    out2 = out.reshape(size, n)
+    row = np.zeros(n, dtype=flat.dtype)
     for r in rows.tolist():
         start = int(y_ind[r]) * row_len
-        chunk = flat[start:start + n]
-        out2[r, : chunk.size] = chunk
+        chunk = flat[start : start + n]
+        row[: chunk.size] = chunk
+        row[chunk.size :] = 0
+        out[r] = row.reshape(size, channels)
