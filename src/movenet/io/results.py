@@ -54,3 +54,38 @@ class JsonFramesWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+CSV_COLUMNS = ("frame", "timestamp_ms", "pose", "pose_id", "pose_score", "keypoint", "x", "y", "score")
+
+
+class CsvPosesWriter:
+    """One CSV row per frame x person x keypoint, flushed per frame (valid up to the last frame)."""
+
+    def __init__(self, path: str | Path) -> None:
+        import csv
+
+        self._own = str(path) != "-"
+        if self._own:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] = open(path, "w", encoding="utf-8", newline="") if self._own else sys.stdout  # noqa: SIM115
+        self._csv = csv.writer(self._fh)
+        self._csv.writerow(CSV_COLUMNS)
+
+    def write(self, index: int, timestamp_ms: float | None, poses: list[Pose]) -> None:
+        for p, pose in enumerate(poses):
+            for k in pose.keypoints:
+                self._csv.writerow((index, "" if timestamp_ms is None else f"{timestamp_ms:.3f}", p,
+                                    "" if pose.id is None else pose.id, f"{pose.score:.6f}", k.name,
+                                    f"{k.x:.3f}", f"{k.y:.3f}", f"{k.score:.6f}"))
+        self._fh.flush()
+
+    def close(self) -> None:
+        if self._own:
+            self._fh.close()
+
+    def __enter__(self) -> CsvPosesWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
