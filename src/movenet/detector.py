@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from movenet.constants import INPUT_SIZES
+from movenet.constants import INPUT_SIZES, MULTIPOSE_DEFAULT_MAX_DIMENSION
 from movenet.io.images import ImageSource
 from movenet.models.catalog import MODEL_NAMES
 from movenet.models.store import load_network
+from movenet.multipose import MultiPoseDetector, check_multipose_options
 from movenet.singlepose import SinglePoseDetector
+from movenet.tracking import TrackerConfig
 from movenet.types import Pose
 
 #: TF.js model-type names accepted as aliases of ours.
@@ -41,7 +44,11 @@ def canonical_model_name(model: str) -> str:
 
 def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
                     min_pose_score: float | None = None, model_dir: str | Path | None = None,
-                    backend: str = "onnxruntime", threads: int | None = None) -> PoseDetector:
+                    backend: str = "onnxruntime", threads: int | None = None,
+                    tracker: str | None = "boundingBox",
+                    tracker_config: TrackerConfig | Mapping[str, Any] | None = None,
+                    max_poses: int | None = None,
+                    multipose_max_dimension: int = MULTIPOSE_DEFAULT_MAX_DIMENSION) -> PoseDetector:
     """Build a MoveNet detector.
 
     model: "lightning" (default, 192x192, fastest), "thunder" (256x256, most accurate), or
@@ -51,10 +58,23 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
     model_dir: folder holding the TF.js model files (default: $MOVENET_MODEL_DIR, else the
         user cache, fetched on first use).
     backend, threads: inference engine and its intra-op thread count.
+
+    Multi-pose only (ignored by the single-pose models, which find at most one person):
+    tracker: "boundingBox" (default), "keypoint", or None / "none" (no ids, no smoothing).
+    tracker_config: a movenet.tracking.TrackerConfig, or a mapping merged onto the tracker's
+        defaults, e.g. {"max_age": 500}.
+    max_poses: return at most this many people (default: all that pass min_pose_score, up to 6).
+    multipose_max_dimension: longer side of the network input, a multiple of 32 (default 256).
     """
     name = canonical_model_name(model)
     if name == "multipose":
-        raise NotImplementedError("the multi-pose model is not available yet")
+        # Fail on bad options before the (slower) network load.
+        check_multipose_options(min_pose_score=min_pose_score, max_dimension=multipose_max_dimension,
+                                tracker=tracker, tracker_config=tracker_config, max_poses=max_poses)
+        network = load_network(name, model_dir, backend=backend, threads=threads)
+        return MultiPoseDetector(network, enable_smoothing=enable_smoothing, min_pose_score=min_pose_score,
+                                 max_dimension=multipose_max_dimension, tracker=tracker,
+                                 tracker_config=tracker_config, max_poses=max_poses)
     network = load_network(name, model_dir, backend=backend, threads=threads)
     return SinglePoseDetector(network, INPUT_SIZES[name], model=name, enable_smoothing=enable_smoothing,
                               min_pose_score=min_pose_score)
