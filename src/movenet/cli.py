@@ -41,8 +41,17 @@ def _draw_path(draw_dir: Path, source: Path, used: set[str]) -> Path:
     return draw_dir / name
 
 
-def cmd_detect(args: argparse.Namespace) -> int:
+def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True):  # noqa: ANN202
     from movenet.detector import create_detector
+
+    tracker = None if args.tracker == "none" else args.tracker
+    return create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
+                           enable_smoothing=enable_smoothing, min_pose_score=args.min_pose_score,
+                           tracker=tracker, max_poses=args.max_poses,
+                           multipose_max_dimension=args.multipose_max_dim)
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
     from movenet.io.images import image_paths, load_image, save_image
     from movenet.io.results import JsonFramesWriter, frame_record
 
@@ -54,8 +63,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
     except ImageError as exc:
         _error(str(exc))
         return EXIT_BAD_INPUT
-    detector = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
-                               min_pose_score=args.min_pose_score)
+    detector = _make_detector(args)
     json_target = args.json if args.json is not None else ("-" if args.draw is None else None)
     draw_dir = Path(args.draw) if args.draw else None
     used_names: set[str] = set()
@@ -132,18 +140,15 @@ def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> No
 
 
 def cmd_track(args: argparse.Namespace) -> int:
-    from movenet.detector import create_detector
     from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
     from movenet.io.video import VideoError, VideoWriter, open_source
 
     spec: str | int = int(args.input) if args.input.isdigit() else args.input
-    detector = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
-                               enable_smoothing=not args.no_smoothing, min_pose_score=args.min_pose_score)
+    detector = _make_detector(args, enable_smoothing=not args.no_smoothing)
     # --stats compares with an unsmoothed twin on the same frames (sharing the loaded network).
     twin = None
     if args.stats and not args.no_smoothing:
-        twin = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
-                               enable_smoothing=False, min_pose_score=args.min_pose_score)
+        twin = _make_detector(args, enable_smoothing=False)
     source = open_source(spec, fps=args.fps)
     json_target = args.json if args.json is not None else (
         "-" if args.draw is None and args.csv is None and not args.stats else None)
@@ -220,29 +225,31 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "
                         "or the user cache, fetched on first use)")
     common.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    common.add_argument("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
+    common.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
+    common.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
+    common.add_argument("--tracker", default="boundingBox", choices=["boundingBox", "keypoint", "none"],
+                        help="multipose: how people keep their id across frames (default boundingBox)")
+    common.add_argument("--max-poses", type=int, default=None, help="multipose: at most this many people")
+    common.add_argument("--multipose-max-dim", type=int, default=256,
+                        help="multipose: longer side of the network input, a multiple of 32 (default 256)")
 
     det = sub.add_parser("detect", parents=[common], help="detect the pose in images (each independent)")
     det.add_argument("inputs", nargs="*", metavar="INPUT",
                      help="image files or folders (sorted by name); default: the bundled example image")
-    det.add_argument("--model", default="lightning", choices=["lightning", "thunder"])
     det.add_argument("--json", metavar="PATH", help="write results as JSON to PATH ('-' = stdout; the "
                      "default when --draw is not given)")
     det.add_argument("--draw", metavar="DIR", help="write each image with the skeleton drawn into DIR")
-    det.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
-    det.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
     det.set_defaults(func=cmd_detect)
 
     trk = sub.add_parser("track", parents=[common], help="poses over a video, a folder of frames or a camera")
     trk.add_argument("input", metavar="INPUT", help="video file, folder of frames (sorted by name) or camera index")
-    trk.add_argument("--model", default="lightning", choices=["lightning", "thunder"])
     trk.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default 30)")
     trk.add_argument("--json", metavar="PATH", help="JSON results ('-' = stdout; default when no other output)")
     trk.add_argument("--csv", metavar="PATH", help="CSV: one row per frame x person x keypoint")
     trk.add_argument("--draw", metavar="OUT.mp4", help="write an H.264 video with the skeleton drawn")
     trk.add_argument("--stats", action="store_true", help="print per-keypoint jitter (with vs. without smoothing)")
     trk.add_argument("--no-smoothing", action="store_true", help="turn the one-euro keypoint filter off")
-    trk.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
-    trk.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
     trk.set_defaults(func=cmd_track)
 
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
