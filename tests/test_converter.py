@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from conftest import FIXTURES, SHARED_DATA, get_network
 from transforms import load_rgb, rgb_sha256
 

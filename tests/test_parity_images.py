@@ -11,11 +11,12 @@ import json
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, SHARED_DATA, get_network
-from transforms import TRANSFORMS, load_rgb, rgb_sha256
 
 from movenet.constants import INPUT_SIZES
 from movenet.singlepose import SinglePoseDetector
+
+from conftest import FIXTURES, SHARED_DATA, get_network
+from transforms import TRANSFORMS, load_rgb, rgb_sha256
 
 TOL_PX = 1.0
 MIN_SCORE = 0.3
