@@ -141,7 +141,7 @@ def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> No
 
 def cmd_track(args: argparse.Namespace) -> int:
     from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
-    from movenet.io.video import VideoError, VideoWriter, open_source
+    from movenet.io.video import VideoError, VideoWriter, open_source, prefetch
 
     spec: str | int = int(args.input) if args.input.isdigit() else args.input
     detector = _make_detector(args, enable_smoothing=not args.no_smoothing)
@@ -162,8 +162,9 @@ def cmd_track(args: argparse.Namespace) -> int:
     raw_history: list[list[Pose]] = []
     progress = _Progress(source.frame_count)
     status = EXIT_OK
+    frames = prefetch(source)  # decode ahead on another thread
     try:
-        for frame in source:
+        for frame in frames:
             poses = detector.estimate_poses(frame.image, frame.timestamp_ms)
             height, width = frame.image.shape[:2]
             if json_out:
@@ -187,6 +188,7 @@ def cmd_track(args: argparse.Namespace) -> int:
         _error(str(exc))
         status = EXIT_BAD_INPUT
     finally:
+        frames.close()  # stops the decoding thread before the source is closed
         progress.close()
         source.close()
         for w in writers:
