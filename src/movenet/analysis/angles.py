@@ -1,0 +1,173 @@
+"""Joint angles from 2D keypoints, in degrees.
+
+Each angle is measured in the image plane at a joint ``b`` between the segments to ``a`` and ``c``
+(``0`` = folded shut, ``180`` = straight). Only keypoints scoring at least `min_score` (and with
+finite coordinates) are used: an angle whose three keypoints are not all confident is ``NaN``,
+never a guess.
+
+=================  ==============================  ==================================================
+angle              keypoints (a - b - c)           meaning
+=================  ==============================  ==================================================
+``left_knee``      hip - knee - ankle              180 = straight leg, ~90 = thigh and shin square
+``left_hip``       shoulder - hip - knee           180 = standing straight, ~90 = sitting
+``left_elbow``     shoulder - elbow - wrist        180 = straight arm
+``left_shoulder``  hip - shoulder - elbow          ~0-20 = arm down by the side, 90 = out, 180 = overhead
+``trunk_lean``     mid-hip -> mid-shoulder         0 = upright, 90 = horizontal (vs. image vertical)
+=================  ==============================  ==================================================
+
+(and ``right_*`` likewise). ``knee``, ``hip``, ``elbow`` and ``shoulder`` are the mean of the left
+and right angles where both are known, else the one that is. Angles are 2D: a limb bending
+towards or away from the camera looks straighter than it is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from movenet.types import KEYPOINT_INDEX, NUM_KEYPOINTS, Pose
+
+__all__ = [
+    "ANGLE_NAMES",
+    "JOINTS",
+    "PosesInput",
+    "FramePoses",
+    "angle_between",
+    "angles_from_keypoints",
+    "joint_angles",
+    "keypoint_array",
+    "pose_angles",
+    "select_pose",
+    "stack_signal",
+    "tilt_from_vertical",
+]
+
+#: The angles measured at one joint: name -> (a, b, c) keypoint names, the angle being at b.
+JOINTS: dict[str, tuple[str, str, str]] = {
+    f"{side}_{joint}": (f"{side}_{a}", f"{side}_{b}", f"{side}_{c}")
+    for joint, (a, b, c) in {
+        "knee": ("hip", "knee", "ankle"),
+        "hip": ("shoulder", "hip", "knee"),
+        "elbow": ("shoulder", "elbow", "wrist"),
+        "shoulder": ("hip", "shoulder", "elbow"),
+    }.items()
+    for side in ("left", "right")
+}
+
+#: Left/right means.
+_COMBINED = ("knee", "hip", "elbow", "shoulder")
+
+#: Every key of :func:`joint_angles`' result, in display order.
+ANGLE_NAMES: tuple[str, ...] = (
+    *(name for joint in _COMBINED for name in (f"left_{joint}", f"right_{joint}", joint)),
+    "trunk_lean",
+)
+
+#: One frame's detector output (a list of poses, one pose, or nothing).
+FramePoses = Sequence[Pose] | Pose | None
+PosesInput = Sequence[FramePoses]
+
+
+def angle_between(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike) -> np.ndarray:
+    """The angle at `b` between ``b -> a`` and ``b -> c``, in degrees (0 to 180).
+
+    `a`, `b`, `c` are ``(..., 2)`` arrays of x, y; the result has shape ``(...)``. It is ``NaN``
+    where a point is ``NaN`` or a segment has zero length."""
+    pa, pb, pc = (np.asarray(p, dtype=np.float64) for p in (a, b, c))
+    u = pa - pb
+    v = pc - pb
+    cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    dot = (u * v).sum(axis=-1)
+    with np.errstate(invalid="ignore"):
+        out = np.degrees(np.arctan2(np.abs(cross), dot))  # exact at 0 and 180, unlike arccos
+        degenerate = (np.hypot(*np.moveaxis(u, -1, 0)) == 0) | (np.hypot(*np.moveaxis(v, -1, 0)) == 0)
+    return np.where(degenerate, np.nan, out)
+
+
+def tilt_from_vertical(top: npt.ArrayLike, bottom: npt.ArrayLike) -> np.ndarray:
+    """The angle between the segment ``bottom -> top`` and the image's upward vertical, in degrees:
+    0 = `top` straight above `bottom`, 90 = level, 180 = straight below. ``NaN`` where a point is
+    ``NaN`` or the points coincide. Image y grows downwards."""
+    d = np.asarray(top, dtype=np.float64) - np.asarray(bottom, dtype=np.float64)
+    up = -d[..., 1]
+    with np.errstate(invalid="ignore"):
+        out = np.degrees(np.arctan2(np.abs(d[..., 0]), up))
+    return np.where((d[..., 0] == 0) & (d[..., 1] == 0), np.nan, out)
+
+
+def select_pose(frame: FramePoses) -> Pose | None:
+    """The pose analysed in one frame: `frame` itself if it is a :class:`Pose`, else the
+    highest-scoring pose of the list (the single-pose models return at most one), else ``None``."""
+    if frame is None or isinstance(frame, Pose):
+        return frame
+    if len(frame) == 0:
+        return None
+    return max(frame, key=lambda p: p.score)
+
+
+def keypoint_array(poses_per_frame: PosesInput, min_score: float = 0.3) -> np.ndarray:
+    """An ``(N, 17, 2)`` array of keypoint x, y per frame, ``NaN`` where the frame has no pose,
+    the keypoint scores below `min_score`, or its coordinates are not finite."""
+    out = np.full((len(poses_per_frame), NUM_KEYPOINTS, 2), np.nan)
+    for i, frame in enumerate(poses_per_frame):
+        pose = select_pose(frame)
+        if pose is None:
+            continue
+        for k, kp in enumerate(pose.keypoints[:NUM_KEYPOINTS]):
+            if kp.score >= min_score and math.isfinite(kp.x) and math.isfinite(kp.y):
+                out[i, k] = (kp.x, kp.y)
+    return out
+
+
+def _midpoint(xy: np.ndarray, left: str, right: str) -> np.ndarray:
+    """Mean of two keypoints; NaN unless both are known (one side alone is not the middle)."""
+    return (xy[:, KEYPOINT_INDEX[left]] + xy[:, KEYPOINT_INDEX[right]]) / 2.0
+
+
+def angles_from_keypoints(xy: np.ndarray) -> dict[str, np.ndarray]:
+    """All angles of :data:`ANGLE_NAMES` from an ``(N, 17, 2)`` keypoint array (``NaN`` = unknown)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 3 or xy.shape[1:] != (NUM_KEYPOINTS, 2):
+        raise ValueError(f"expected an (N, {NUM_KEYPOINTS}, 2) keypoint array, got shape {xy.shape}")
+    out: dict[str, np.ndarray] = {}
+    for joint in _COMBINED:
+        for side in ("left", "right"):
+            a, b, c = (xy[:, KEYPOINT_INDEX[n]] for n in JOINTS[f"{side}_{joint}"])
+            out[f"{side}_{joint}"] = angle_between(a, b, c)
+        out[joint] = stack_signal(out, (f"left_{joint}", f"right_{joint}"))
+    shoulders = _midpoint(xy, "left_shoulder", "right_shoulder")
+    hips = _midpoint(xy, "left_hip", "right_hip")
+    out["trunk_lean"] = tilt_from_vertical(shoulders, hips)
+    return {name: out[name] for name in ANGLE_NAMES}
+
+
+def joint_angles(poses_per_frame: PosesInput, min_score: float = 0.3) -> dict[str, np.ndarray]:
+    """Joint angles per frame, in degrees: ``{name: array of N}`` for every name of
+    :data:`ANGLE_NAMES` (see the module docstring).
+
+    `poses_per_frame` holds one entry per frame: the detector's list of poses (the highest-scoring
+    one is used), a single :class:`Pose`, or ``None`` / ``[]`` for a frame without a person. Angles
+    needing a keypoint that scores below `min_score` are ``NaN``."""
+    return angles_from_keypoints(keypoint_array(poses_per_frame, min_score))
+
+
+def pose_angles(pose: Pose | None, min_score: float = 0.3) -> dict[str, float]:
+    """The angles of one pose (one frame): ``{name: degrees}``, ``NaN`` where unknown."""
+    return {name: float(values[0]) for name, values in joint_angles([pose], min_score).items()}
+
+
+def stack_signal(angles: Mapping[str, np.ndarray], names: Sequence[str]) -> np.ndarray:
+    """The mean of the named angle series, frame by frame, over those that are known (``NaN``
+    where none is)."""
+    if not names:
+        raise ValueError("no angle names given")
+    unknown = [n for n in names if n not in angles]
+    if unknown:
+        raise ValueError(f"unknown angle {unknown[0]!r}; known: {', '.join(angles)}")
+    both = np.stack([np.asarray(angles[n], dtype=np.float64) for n in names])
+    count = np.isfinite(both).sum(axis=0)
+    total = np.where(np.isfinite(both), both, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
