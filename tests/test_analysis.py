@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import launch_chromium
 
 from movenet.analysis import (
     ANGLE_NAMES,
@@ -516,45 +516,31 @@ def test_movenet_main_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 # --- the report in a real browser -----------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
 def test_report_renders_in_headless_chromium(squat_analysis: Analysis, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install "
-                                   "playwright; Chromium itself from apt: apt-get install -y chromium)")
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if executable is None:
-        pytest.skip(f"Chromium is not installed ({CHROMIUM}; apt-get install -y chromium)")
     page_path = tmp_path / "report.html"
     write_report(squat_analysis, page_path)
     shot = tmp_path / "report.png"
     problems: list[str] = []
     requests: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-                    if m.type in ("error", "warning") else None)
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_path.as_uri(), wait_until="load")
-            plots = page.evaluate("""() => [...document.querySelectorAll('svg.plot')].map(s => {
-                const box = s.getBoundingClientRect();
-                return {id: s.id, width: box.width, height: box.height,
-                        paths: [...s.querySelectorAll('path.series')].filter(p => p.getTotalLength() > 50).length,
-                        markers: s.querySelectorAll('circle.rep-marker').length,
-                        bands: s.querySelectorAll('rect.rep').length};
-            })""")
-            images = page.evaluate("""() => [...document.querySelectorAll('img.key-frame')]
-                .map(i => [i.complete, i.naturalWidth, i.naturalHeight])""")
-            title = page.title()
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_path.as_uri(), wait_until="load")
+        plots = page.evaluate("""() => [...document.querySelectorAll('svg.plot')].map(s => {
+            const box = s.getBoundingClientRect();
+            return {id: s.id, width: box.width, height: box.height,
+                    paths: [...s.querySelectorAll('path.series')].filter(p => p.getTotalLength() > 50).length,
+                    markers: s.querySelectorAll('circle.rep-marker').length,
+                    bands: s.querySelectorAll('rect.rep').length};
+        })""")
+        images = page.evaluate("""() => [...document.querySelectorAll('img.key-frame')]
+            .map(i => [i.complete, i.naturalWidth, i.naturalHeight])""")
+        title = page.title()
+        page.screenshot(path=str(shot), full_page=True)
     assert problems == []
     assert requests == [page_path.as_uri()]  # nothing but the page itself: no CDN, no external files
     assert "squat" in title

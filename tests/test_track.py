@@ -130,3 +130,26 @@ def test_smoothing_cuts_jitter_by_a_third_with_under_a_frame_of_lag(clip: str) -
     assert jitter_smooth <= jitter_raw * 2 / 3, (jitter_smooth, jitter_raw)
     lag = mean_lag_frames(smooth, raw)
     assert lag < 1.0, lag
+
+
+def test_drawn_video_plays_in_headless_chromium(tmp_path: Path) -> None:
+    from browser import launch_chromium
+
+    out_mp4 = tmp_path / "drawn.mp4"
+    assert main(["track", str(DANCE), "--draw", str(out_mp4)]) == 0
+    page_file = tmp_path / "play.html"
+    page_file.write_text('<video id="v" src="drawn.mp4" muted playsinline></video>')
+    with launch_chromium(["--autoplay-policy=no-user-gesture-required"]) as browser:
+        page = browser.new_page()
+        page.goto(page_file.as_uri())
+        page.wait_for_function("() => document.getElementById('v').readyState >= 2", timeout=20_000)
+        info = page.evaluate("""async () => {
+            const v = document.getElementById('v');
+            await v.play();
+            await new Promise((r) => setTimeout(r, 700));
+            return {w: v.videoWidth, h: v.videoHeight, duration: v.duration, t: v.currentTime, error: v.error};
+        }""")
+    assert info["error"] is None
+    assert (info["w"], info["h"]) == (576, 576)
+    assert info["duration"] == pytest.approx(4.0, abs=0.05)  # 120 frames at 30 frames/s
+    assert info["t"] > 0.2  # it actually plays

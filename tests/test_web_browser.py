@@ -27,12 +27,13 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the python playwri
 if not any(importlib.util.find_spec(lib) for lib in ("websockets", "wsproto")):
     pytest.skip("uvicorn has no WebSocket library: pip install websockets", allow_module_level=True)
 
+from browser import launch_chromium  # noqa: E402
+
 from movenet.singlepose import SinglePoseDetector  # noqa: E402
 from movenet.web.app import FrameEvent, create_app, decode_image  # noqa: E402
 
 from conftest import get_network  # noqa: E402
 
-CHROMIUM = Path(os.environ.get("MOVENET_CHROMIUM", "/usr/bin/chromium"))
 CLIP = Path("videos") / "tfjs_dance_pose_1.mp4"
 CAMERA_SIZE = 256
 CAMERA_FRAMES = 60
@@ -55,13 +56,6 @@ def write_y4m(source: Path, target: Path, *, frames: int = CAMERA_FRAMES, size: 
             if written == frames:
                 break
     return written
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium, or set MOVENET_CHROMIUM)")
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -97,17 +91,10 @@ def server() -> Iterator[tuple[str, list[FrameEvent]]]:
 
 
 @pytest.fixture(scope="module")
-def browser(chromium: Path, fake_camera: Path) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(chromium), args=[
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={fake_camera}",
-        ])
-        try:
-            yield instance
-        finally:
-            instance.close()
+def browser(fake_camera: Path) -> Iterator[Any]:
+    with launch_chromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                          f"--use-file-for-fake-video-capture={fake_camera}"]) as instance:
+        yield instance
 
 
 def _wait_for_model(page: Any, model: str, frames: int = 3) -> None:
