@@ -61,6 +61,8 @@ from typing import Any
 
 import numpy as np
 
+from movenet.types import KEYPOINT_NAMES
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = os.environ.get("MOVENET_SHARED_DATA", "/work/shared/data")
 DEFAULT_ORACLE = os.environ.get("TFJS_ORACLE", "/work/shared/tools/tfjs-oracle/run.sh")
@@ -86,25 +88,6 @@ TRANSFORM_STILLS = (
 RAW_INPUTS = ("stills/astronaut.png", "stills/tfjs_pose.jpg", "stills/tfjs_three_people.jpg")
 N_COCO_TRANSFORMED = 4
 MODELS = ("lightning", "thunder", "multipose")
-KEYPOINT_NAMES = (
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
 
 
 def _load_transforms():
