@@ -2,6 +2,11 @@
 
 The cache key is the source files' pinned sha256 plus the converter's version, so a new
 converter or different weights never reuse a stale conversion.
+
+Precisions (`load_network(..., precision=)`, see docs/performance.md): "fp32" (default, the
+TF.js-exact conversion); "int8", a statically quantised file (variant ``int8``, made once from
+the fp32 file by movenet.models.quantize; any backend); "bf16" and "fp16", the fp32 file run
+in reduced precision by the backend (OpenVINO only, and only on CPUs that have the instructions).
 """
 
 from __future__ import annotations
@@ -14,10 +19,14 @@ from pathlib import Path
 
 from movenet.models.catalog import get_spec
 from movenet.models.fetch import cache_dir, model_files
-from movenet.runtime import Backend, create_backend
+from movenet.runtime import INFERENCE_PRECISIONS, Backend, check_backend, create_backend
 
 #: Bump when the converter's output changes, to invalidate cached conversions.
 CONVERTER_VERSION = "1"
+#: The precisions `load_network` accepts; "fp32" is the exact one.
+PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+#: Those a backend applies to the fp32 file when it loads it (the others are separate files).
+_COMPUTE_PRECISIONS = ("fp16", "bf16")
 
 
 def _writable(directory: Path) -> bool:
@@ -53,7 +62,39 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
     return target
 
 
+def check_precision(precision: str, backend: str = "onnxruntime") -> None:
+    """ValueError, before any conversion work, if `precision` is unknown or `backend` cannot run it."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; available: {', '.join(PRECISIONS)}")
+    check_backend(backend)  # unknown backend
+    if precision in _COMPUTE_PRECISIONS and precision not in INFERENCE_PRECISIONS.get(backend, ()):
+        able = [b for b, ps in sorted(INFERENCE_PRECISIONS.items()) if precision in ps]
+        own = [p for p in PRECISIONS if p not in _COMPUTE_PRECISIONS or p in INFERENCE_PRECISIONS.get(backend, ())]
+        raise ValueError(f"precision {precision!r} needs backend={' or '.join(map(repr, able))}; "
+                         f"backend {backend!r} runs: {', '.join(own)}")
+
+
+def model_path(name: str, model_dir: str | Path | None = None, precision: str = "fp32") -> Path:
+    """The ONNX file that runs `name` at `precision`: the fp32 conversion, or for "int8" the
+    quantised file (made once and cached beside it, variant ``int8``)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; available: {', '.join(PRECISIONS)}")
+    if precision == "int8":
+        from movenet.models.quantize import int8_model_path
+
+        return int8_model_path(name, model_dir)
+    return onnx_model_path(name, model_dir)
+
+
 def load_network(name: str, model_dir: str | Path | None = None, *, backend: str = "onnxruntime",
-                 threads: int | None = None) -> Backend:
-    """The named MoveNet network, converted if needed and loaded on `backend`."""
-    return create_backend(onnx_model_path(name, model_dir), backend=backend, threads=threads)
+                 threads: int | None = None, precision: str = "fp32") -> Backend:
+    """The named MoveNet network, converted if needed and loaded on `backend`.
+
+    precision: "fp32" (default, matches TF.js), "int8" (quantised file, any backend), "bf16" or
+    "fp16" (backend="openvino" on a CPU that supports it). ValueError for an unknown precision, a
+    backend that cannot run it, or a CPU without the instructions.
+    """
+    check_precision(precision, backend)
+    inference_precision = precision if precision in _COMPUTE_PRECISIONS else "fp32"
+    return create_backend(model_path(name, model_dir, precision), backend=backend, threads=threads,
+                          inference_precision=inference_precision)

@@ -2,15 +2,22 @@
 
 A backend loads an ONNX file and runs it: `run(input) -> list of outputs`. It knows nothing of
 MoveNet. Add an engine by writing a class with this shape and registering it in `BACKENDS`.
+
+Engines: "onnxruntime" (the default, always installed) and "openvino" (optional:
+``pip install openvino``). A backend may also apply a reduced compute precision to an fp32 model
+when it loads it (`inference_precision`, see `INFERENCE_PRECISIONS`): OpenVINO's bf16 and fp16.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from movenet.errors import MovenetError
 
 
 class Backend(Protocol):
@@ -25,20 +32,84 @@ class Backend(Protocol):
         ...
 
 
+class BackendUnavailableError(MovenetError, ImportError):
+    """A known backend whose engine is not installed (e.g. ``openvino`` without ``pip install openvino``)."""
+
+
+#: Called as ``factory(model_path, threads)``, plus ``inference_precision=`` for a precision other
+#: than "fp32" (only for backends whose `INFERENCE_PRECISIONS` entry lists it).
+BackendFactory = Callable[..., Backend]
+
+
 def _onnxruntime(model_path: Path, threads: int | None) -> Backend:
     from movenet.runtime.onnxruntime import OnnxRuntimeBackend
 
     return OnnxRuntimeBackend(model_path, threads=threads)
 
 
-BACKENDS: dict[str, Callable[[Path, int | None], Backend]] = {"onnxruntime": _onnxruntime}
+def _openvino(model_path: Path, threads: int | None, inference_precision: str = "fp32") -> Backend:
+    try:
+        from movenet.runtime.openvino import OpenVinoBackend
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            f"backend 'openvino' is not available ({exc}): pip install 'openvino>=2025.4'") from exc
+    return OpenVinoBackend(model_path, threads=threads, inference_precision=inference_precision)
 
 
-def create_backend(model_path: str | Path, backend: str = "onnxruntime", threads: int | None = None) -> Backend:
-    """Load `model_path` on the named backend; `threads` = intra-op threads (None: engine default)."""
-    factory = BACKENDS.get(backend)
-    if factory is None:
+BACKENDS: dict[str, BackendFactory] = {"onnxruntime": _onnxruntime, "openvino": _openvino}
+
+#: The compute precisions each backend can apply to an fp32 model at load time. ONNX Runtime
+#: runs the fp32 file as it is (and int8 *files*, which are separate models: see
+#: movenet.models.quantize); OpenVINO also offers bf16/fp16 compute, on CPUs that have it.
+INFERENCE_PRECISIONS: dict[str, tuple[str, ...]] = {"onnxruntime": ("fp32",), "openvino": ("fp32", "bf16", "fp16")}
+
+#: The module that implements each backend, imported by `backend_available`.
+_BACKEND_MODULES = {"onnxruntime": "movenet.runtime.onnxruntime", "openvino": "movenet.runtime.openvino"}
+
+
+def backend_available(backend: str) -> bool:
+    """Whether `backend` is registered and its engine is installed (and recent enough)."""
+    if backend not in BACKENDS:
+        return False
+    module = _BACKEND_MODULES.get(backend)
+    if module is None:
+        return True
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def available_backends() -> list[str]:
+    """The registered backends whose engine is installed, in name order."""
+    return [b for b in sorted(BACKENDS) if backend_available(b)]
+
+
+def check_backend(backend: str, inference_precision: str = "fp32") -> None:
+    """ValueError if `backend` is unknown or cannot apply `inference_precision` (checked before any
+    loading; whether the CPU supports a reduced precision is only known when compiling)."""
+    if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; available: {', '.join(sorted(BACKENDS))}")
+    precisions = INFERENCE_PRECISIONS.get(backend, ("fp32",))
+    if inference_precision not in precisions:
+        others = [b for b, ps in sorted(INFERENCE_PRECISIONS.items()) if inference_precision in ps]
+        hint = f" (use backend={others[0]!r})" if others else ""
+        raise ValueError(f"backend {backend!r} cannot run precision {inference_precision!r}{hint}; "
+                         f"it supports: {', '.join(precisions)}")
+
+
+def create_backend(model_path: str | Path, backend: str = "onnxruntime", threads: int | None = None, *,
+                   inference_precision: str = "fp32") -> Backend:
+    """Load `model_path` on the named backend; `threads` = intra-op threads (None: engine default).
+
+    inference_precision: "fp32" (default), or a reduced compute precision the backend applies
+    (see `INFERENCE_PRECISIONS`); ValueError when the backend or the CPU cannot run it.
+    """
+    check_backend(backend, inference_precision)
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
-    return factory(Path(model_path), threads)
+    factory = BACKENDS[backend]
+    if inference_precision == "fp32":
+        return factory(Path(model_path), threads)
+    return factory(Path(model_path), threads, inference_precision=inference_precision)
