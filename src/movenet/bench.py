@@ -95,7 +95,8 @@ def first_network_input(model: str, frame: np.ndarray) -> np.ndarray:
     return crop_and_resize(frame, crop, INPUT_SIZES[model])[None]
 
 
-def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", threads: int | None = 1,
+def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", precision: str = "fp32",
+                  threads: int | None = 1,
                   frames: int = 300, size: tuple[int, int] = (640, 480), reference: bool = True,
                   oracle: Path | None = None, rounds: int = 3, image: Any = None,
                   log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
@@ -104,7 +105,7 @@ def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", thr
 
     source = image if image is not None else Path(str(resources.files("movenet") / "data" / "astronaut.jpg"))
     clip = pan_frames(load_image(source), 60, *size)
-    detector = create_detector(model, backend=backend, threads=threads)
+    detector = create_detector(model, backend=backend, threads=threads, precision=precision)
     network = detector.network  # type: ignore[attr-defined]
     net_input = first_network_input(model, clip[0])
     for k in range(10):  # warm-up: first runs allocate and tune
@@ -139,7 +140,7 @@ def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", thr
     rss_end = rss_mb()
     net, e2e = timing_summary(net_ms), timing_summary(e2e_ms)
     result: dict[str, Any] = {
-        "model": model, "backend": backend, "threads": threads, "frame_size": list(size),
+        "model": model, "backend": backend, "precision": precision, "threads": threads, "frame_size": list(size),
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version()},
         "network_only": net, "end_to_end": e2e,
@@ -156,7 +157,8 @@ def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", thr
 
 def format_result(result: dict[str, Any]) -> str:
     """A short human-readable table of one benchmark result."""
-    lines = [f"{result['model']} on {result['backend']} ({result['threads'] or 'all'} thread(s)), "
+    lines = [f"{result['model']} on {result['backend']} {result.get('precision', 'fp32')} "
+             f"({result['threads'] or 'all'} thread(s)), "
              f"{result['frame_size'][0]}x{result['frame_size'][1]} frames"]
     rows = [("network only", result["network_only"]), ("end to end", result["end_to_end"])]
     if "reference" in result:

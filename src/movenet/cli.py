@@ -50,9 +50,9 @@ def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True): 
     from movenet.detector import create_detector
 
     tracker = None if args.tracker == "none" else args.tracker
-    return create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
-                           enable_smoothing=enable_smoothing, min_pose_score=args.min_pose_score,
-                           tracker=tracker, max_poses=args.max_poses,
+    return create_detector(args.model, model_dir=args.model_dir, threads=args.threads, backend=args.backend,
+                           precision=args.precision, enable_smoothing=enable_smoothing,
+                           min_pose_score=args.min_pose_score, tracker=tracker, max_poses=args.max_poses,
                            multipose_max_dimension=args.multipose_max_dim)
 
 
@@ -207,7 +207,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from movenet.bench import format_result, run_benchmark
 
     width, height = (int(v) for v in args.size.lower().split("x"))
-    result = run_benchmark(args.model, backend=args.backend, threads=args.threads, frames=args.frames,
+    result = run_benchmark(args.model, backend=args.backend, precision=args.precision, threads=args.threads,
+                           frames=args.frames,
                            size=(width, height), reference=not args.no_reference,
                            oracle=Path(args.oracle) if args.oracle else None,
                            log=lambda msg: print(f"movenet bench: {msg}", file=sys.stderr))
@@ -247,7 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="movenet", description="MoveNet pose detection, offline.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    common = argparse.ArgumentParser(add_help=False)
+    backend_options = argparse.ArgumentParser(add_help=False)
+    backend_options.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"],
+                                 help="inference engine (openvino: pip install 'movenet[openvino]')")
+    backend_options.add_argument("--precision", default="fp32", choices=["fp32", "int8", "bf16", "fp16"],
+                                 help="fp32 (default, matches TF.js) or an opt-in faster mode, see docs/performance.md")
+
+    common = argparse.ArgumentParser(add_help=False, parents=[backend_options])
     common.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "
                         "or the user cache, fetched on first use)")
     common.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
@@ -278,9 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     trk.add_argument("--no-smoothing", action="store_true", help="turn the one-euro keypoint filter off")
     trk.set_defaults(func=cmd_track)
 
-    bench = sub.add_parser("bench", help="speed: network only vs. end to end vs. the TF.js reference")
+    bench = sub.add_parser("bench", parents=[backend_options],
+                           help="speed: network only vs. end to end vs. the TF.js reference")
     bench.add_argument("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
-    bench.add_argument("--backend", default="onnxruntime")
     bench.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
     bench.add_argument("--frames", type=int, default=300, help="frames measured per pipeline (default 300)")
     bench.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
@@ -294,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     from movenet.cli_explain import add_explain_parser
     from movenet.cli_serve import add_serve_parser
 
-    add_eval_parser(sub)
+    add_eval_parser(sub, parents=[backend_options])
     add_analyze_parser(sub)
     add_serve_parser(sub)
     add_explain_parser(sub)

@@ -104,6 +104,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     dataset = load_keypoint_dataset(args.annotations) if args.annotations is not None else None  # ValueError: exit 2
     protocol = args.protocol or ("multi" if args.model == "multipose" else "single")
     detector = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
+                               backend=getattr(args, "backend", "onnxruntime"),
+                               precision=getattr(args, "precision", "fp32"),
                                min_pose_score=args.min_pose_score, max_poses=args.max_poses,
                                multipose_max_dimension=args.multipose_max_dim)
     # The table goes to stdout, or to stderr when the JSON takes stdout.
