@@ -64,7 +64,8 @@ def test_track_frames_folder_uses_fps_timestamps(tmp_path: Path, capsys: pytest.
 
 def test_corrupt_video_keeps_the_frames_decoded_before_the_error(tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from movenet.io.video import VideoWriter, open_source
+    from movenet.io.video import open_source
+    from movenet.io.video_writer import VideoWriter
 
     # Re-encode with the index at the front (as our writer does) so a truncated copy still opens;
     # an mp4 whose index sits at the end cannot be opened at all once cut (a clear error too).

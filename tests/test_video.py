@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from movenet.errors import MovenetError
-from movenet.io.video import Frame, VideoError, VideoWriter, open_source, read_video
+from movenet.io.video import Frame, VideoError, open_source, read_video
+from movenet.io.video_writer import VideoWriter
 
 RECT = (255, 200, 0)  # the moving rectangle's colour: red high, blue low (catches BGR/RGB swaps)
 BACKGROUND = (20, 40, 60)
@@ -548,9 +549,9 @@ def test_writer_finishes_the_file_when_the_body_raises(tmp_path: Path) -> None:
 
 
 def test_writer_falls_back_to_mpeg4_without_libx264(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from movenet.io import video
+    from movenet.io import video_writer
 
-    monkeypatch.setattr(video, "_h264_available", lambda: False)
+    monkeypatch.setattr(video_writer, "_h264_available", lambda: False)
     path = tmp_path / "fallback.mp4"
     with pytest.warns(RuntimeWarning, match="no libx264 encoder; writing MPEG-4 Part 2"):
         writer = VideoWriter(path, 32, 32, 30)

@@ -146,7 +146,8 @@ def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> No
 
 def cmd_track(args: argparse.Namespace) -> int:
     from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
-    from movenet.io.video import VideoError, VideoWriter, open_source, prefetch
+    from movenet.io.video import VideoError, open_source, prefetch
+    from movenet.io.video_writer import VideoWriter
 
     spec: str | int = int(args.input) if args.input.isdigit() else args.input
     detector = _make_detector(args, enable_smoothing=not args.no_smoothing)
