@@ -62,6 +62,8 @@ def test_keypoints_match_tfjs_on_stills_and_transformed_stills(model: str) -> No
     d = np.array(dists)
     assert d.size > 1000
     share = float((d <= TOL_PX).mean())
+    print(f"{model}: {d.size} confident keypoints, {share:.2%} within {TOL_PX} px, max {d.max():.4f} px, "
+          f"max score difference {max(score_diffs):.5f}")
     assert share >= 0.99, f"{share:.2%} of confident keypoints within {TOL_PX} px"
     # Fixture scores are rounded to 4 decimals.
     assert max(score_diffs) <= 0.02

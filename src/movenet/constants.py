@@ -1,7 +1,9 @@
 """MoveNet constants shared by the detectors (reference-spec section 2.1 and 3.2)."""
 
-#: Single-pose network input sizes (square).
-INPUT_SIZES = {"lightning": 192, "thunder": 256}
+from movenet.models.catalog import CATALOG
+
+#: Single-pose network input sizes (square), as pinned in the model catalog.
+INPUT_SIZES: dict[str, int] = {name: spec.input_size for name, spec in CATALOG.items() if spec.input_size}
 #: A keypoint counts towards the pose score (and the crop's body range) above this score.
 MIN_CROP_KEYPOINT_SCORE = 0.2
 #: Poses scoring below this are dropped (and the single-pose state reset).

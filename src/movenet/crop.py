@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from movenet.constants import MIN_CROP_KEYPOINT_SCORE
+
 from .filters import CROP_FILTER_ALPHA, LowPassFilter
 from .types import KEYPOINT_INDEX, NUM_KEYPOINTS
 
@@ -25,9 +27,6 @@ __all__ = [
     "init_crop_region",
     "torso_visible",
 ]
-
-#: Keypoints below this score are ignored for the crop (spec 2.1).
-MIN_CROP_KEYPOINT_SCORE = 0.2
 
 _LEFT_SHOULDER = KEYPOINT_INDEX["left_shoulder"]
 _RIGHT_SHOULDER = KEYPOINT_INDEX["right_shoulder"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,6 +14,7 @@ from movenet.io.images import ImageSource
 from movenet.models.catalog import MODEL_NAMES
 from movenet.models.store import load_network
 from movenet.multipose import MultiPoseDetector, check_multipose_options
+from movenet.runtime import Backend
 from movenet.singlepose import SinglePoseDetector
 from movenet.tracking import TrackerConfig
 from movenet.types import Pose
@@ -43,6 +44,26 @@ def canonical_model_name(model: str) -> str:
     if name not in MODEL_NAMES:
         raise ValueError(f"Invalid architecture {model}. Should be one of {', '.join(MODEL_NAMES)}")
     return name
+
+
+def detector_on_network(model: str, network: Backend, *, enable_smoothing: bool = True,
+                        min_pose_score: float | None = None, tracker: str | None = "boundingBox",
+                        tracker_config: TrackerConfig | Mapping[str, Any] | None = None,
+                        max_poses: int | None = None,
+                        multipose_max_dimension: int = MULTIPOSE_DEFAULT_MAX_DIMENSION,
+                        heads_network: Backend | Callable[[], Backend] | None = None) -> PoseDetector:
+    """A fresh detector (no temporal state) on an already loaded `network` (`load_network`).
+
+    One network can back many detectors, e.g. one per video stream; options as in
+    `create_detector` (the multi-pose ones are ignored by the single-pose models).
+    """
+    name = canonical_model_name(model)
+    if name == "multipose":
+        return MultiPoseDetector(network, enable_smoothing=enable_smoothing, min_pose_score=min_pose_score,
+                                 max_dimension=multipose_max_dimension, tracker=tracker,
+                                 tracker_config=tracker_config, max_poses=max_poses)
+    return SinglePoseDetector(network, INPUT_SIZES[name], model=name, enable_smoothing=enable_smoothing,
+                              min_pose_score=min_pose_score, heads_network=heads_network)
 
 
 def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
@@ -92,9 +113,9 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
         check_multipose_options(min_pose_score=min_pose_score, max_dimension=multipose_max_dimension,
                                 tracker=tracker, tracker_config=tracker_config, max_poses=max_poses)
         network = load_network(name, model_dir, backend=backend, threads=threads, precision=precision)
-        return MultiPoseDetector(network, enable_smoothing=enable_smoothing, min_pose_score=min_pose_score,
-                                 max_dimension=multipose_max_dimension, tracker=tracker,
-                                 tracker_config=tracker_config, max_poses=max_poses)
+        return detector_on_network(name, network, enable_smoothing=enable_smoothing, min_pose_score=min_pose_score,
+                                   tracker=tracker, tracker_config=tracker_config, max_poses=max_poses,
+                                   multipose_max_dimension=multipose_max_dimension)
     if decoder == "heads":
         if precision != "fp32":
             raise ValueError(f"decoder='heads' runs the fp32 network only, not precision={precision!r}")
@@ -102,7 +123,6 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = True,
         return SinglePoseDetector(network, INPUT_SIZES[name], model=name, enable_smoothing=enable_smoothing,
                                   min_pose_score=min_pose_score, decoder=decoder, target=target)
     network = load_network(name, model_dir, backend=backend, threads=threads, precision=precision)
-    return SinglePoseDetector(network, INPUT_SIZES[name], model=name, enable_smoothing=enable_smoothing,
-                              min_pose_score=min_pose_score,
-                              heads_network=partial(load_heads_network, name, model_dir, backend=backend,
-                                                    threads=threads))
+    return detector_on_network(name, network, enable_smoothing=enable_smoothing, min_pose_score=min_pose_score,
+                               heads_network=partial(load_heads_network, name, model_dir, backend=backend,
+                                                     threads=threads))

@@ -329,6 +329,6 @@ def _too_large(
     )
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__

@@ -49,7 +49,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from movenet.errors import ImageError, MovenetError
-from movenet.io.images import IMAGE_EXTENSIONS, image_paths, load_image
+from movenet.io.images import IMAGE_EXTENSIONS, _one_line, image_paths, load_image
 
 __all__ = [
     "Frame",
@@ -567,11 +567,6 @@ def _av_message(exc: BaseException) -> str:
     """A one-line reason from a PyAV/FFmpeg exception, without the file name FFmpeg appends."""
     text = getattr(exc, "strerror", None) if isinstance(exc, av.FFmpegError) else None
     return _one_line(text or exc)
-
-
-def _one_line(exc: BaseException | str) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 def prefetch(frames: Iterable[Frame], depth: int = 8) -> Generator[Frame, None, None]:

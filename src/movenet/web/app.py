@@ -77,16 +77,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.websockets import WebSocketDisconnect
 
-from movenet.constants import INPUT_SIZES, MULTIPOSE_DEFAULT_MAX_DIMENSION
-from movenet.detector import PoseDetector, canonical_model_name
+from movenet.constants import MULTIPOSE_DEFAULT_MAX_DIMENSION
+from movenet.detector import PoseDetector, canonical_model_name, detector_on_network
 from movenet.errors import ImageError, ModelFileError
 from movenet.io.images import load_image
 from movenet.io.images import max_pixels as movenet_max_pixels
 from movenet.io.results import frame_record
 from movenet.models.catalog import MODEL_NAMES
-from movenet.multipose import MultiPoseDetector, check_multipose_options, tracker_type_name
+from movenet.multipose import check_multipose_options, tracker_type_name
 from movenet.runtime import Backend
-from movenet.singlepose import SinglePoseDetector
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -255,12 +254,9 @@ class StreamConfig:
 
     def build(self, network: Backend) -> PoseDetector:
         """A fresh detector (no temporal state) on the shared `network`."""
-        if self.model == "multipose":
-            return MultiPoseDetector(network, enable_smoothing=self.smoothing, min_pose_score=self.min_pose_score,
-                                     max_dimension=self.multipose_max_dim, tracker=tracker_type_name(self.tracker),
-                                     max_poses=self.max_poses)
-        return SinglePoseDetector(network, INPUT_SIZES[self.model], model=self.model,
-                                  enable_smoothing=self.smoothing, min_pose_score=self.min_pose_score)
+        return detector_on_network(self.model, network, enable_smoothing=self.smoothing,
+                                   min_pose_score=self.min_pose_score, tracker=tracker_type_name(self.tracker),
+                                   max_poses=self.max_poses, multipose_max_dimension=self.multipose_max_dim)
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
