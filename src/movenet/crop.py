@@ -314,7 +314,7 @@ def _crop_and_resize_into(
     right = np.minimum(_F32(image_width - 1), np.ceil(xv))
     x_lerp = np.repeat(xv - left, channels)  # per (column, channel), the inner axis below
 
-    # corners: top-left, top-right, bottom-left, bottom-right, as (4, rows, cols * C) float32.
+    # corners: top-left, top-right, bottom-left, bottom-right, each (rows, cols * C) float32.
     if image.size <= _F32_EXACT_INT:
         corners = _gather_exact(image, top, bottom, left, right)
     else:
@@ -346,24 +346,25 @@ def _crop_and_resize_into(
 
 def _gather_exact(
     image: np.ndarray, top: np.ndarray, bottom: np.ndarray, left: np.ndarray, right: np.ndarray
-) -> np.ndarray:
-    """The four corner values for every (row, column) as float32 (4, rows, cols * C), with one
-    ``take`` of whole pixels (a void view of C values) at flat pixel indices."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four corner values for every (row, column), each a separate float32 (rows, cols * C)
+    array (in-place arithmetic on views of one shared array would make numpy copy them). The
+    top and bottom image rows are copied whole, restricted to the columns the crop reads, then
+    their left and right columns are picked byte by byte: about twice as fast as gathering
+    C-byte pixels one at a time."""
     image_width = image.shape[1]
     channels = image.shape[2]
-    img = np.ascontiguousarray(image)
-    pixels = img.view(np.dtype((np.void, img.itemsize * channels))).reshape(-1)
-    top_off = top.astype(np.intp) * image_width
-    bottom_off = bottom.astype(np.intp) * image_width
-    left_i = left.astype(np.intp)
-    right_i = right.astype(np.intp)
-    idx = np.empty((4, top.size, left.size), dtype=np.intp)
-    np.add(top_off[:, None], left_i, out=idx[0])
-    np.add(top_off[:, None], right_i, out=idx[1])
-    np.add(bottom_off[:, None], left_i, out=idx[2])
-    np.add(bottom_off[:, None], right_i, out=idx[3])
-    gathered = pixels.take(idx).view(img.dtype).reshape(4, top.size, left.size * channels)
-    return gathered.astype(_F32)
+    lo = int(left.min())  # only the columns between these are read
+    hi = int(right.max()) + 1
+    rows = np.ascontiguousarray(image).reshape(image.shape[0], image_width * channels)
+    span = slice(lo * channels, hi * channels)
+    top_rows = rows[top.astype(np.intp), span]
+    bottom_rows = rows[bottom.astype(np.intp), span]
+    offsets = np.arange(channels)
+    left_idx = ((left.astype(np.intp) - lo)[:, None] * channels + offsets).reshape(-1)
+    right_idx = ((right.astype(np.intp) - lo)[:, None] * channels + offsets).reshape(-1)
+    return (top_rows[:, left_idx].astype(_F32), top_rows[:, right_idx].astype(_F32),
+            bottom_rows[:, left_idx].astype(_F32), bottom_rows[:, right_idx].astype(_F32))
 
 
 #: Integers up to 2**24 are exact in float32.
@@ -372,7 +373,7 @@ _F32_EXACT_INT = 1 << 24
 
 def _gather_float_index(
     image: np.ndarray, top: np.ndarray, bottom: np.ndarray, left: np.ndarray, right: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Corner gathers for images with more than 2**24 values. The kernel computes the flat
     index ``c + col * stride_w + row * stride_h`` in float32 (the float row/column indices
     promote the expression), so past 2**24 it rounds and reads a neighbouring value. Mirrored
@@ -392,8 +393,9 @@ def _gather_float_index(
         vals[~inside] = 0
         return vals
 
-    corners = np.stack([gather(top, left), gather(top, right), gather(bottom, left), gather(bottom, right)])
-    return corners.reshape(4, top.size, left.size * channels)
+    shape = (top.size, left.size * channels)
+    return (gather(top, left).reshape(shape), gather(top, right).reshape(shape),
+            gather(bottom, left).reshape(shape), gather(bottom, right).reshape(shape))
 
 
 def _memcpy_rows(image: np.ndarray, y_ind: np.ndarray, rows: np.ndarray, size: int, out: np.ndarray) -> None:

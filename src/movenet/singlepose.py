@@ -28,9 +28,15 @@ from movenet.types import KEYPOINT_NAMES, NUM_KEYPOINTS, Keypoint, Pose
 
 
 def pose_score(scores: np.ndarray) -> float:
-    """Mean of the keypoint scores above 0.2, or 0 when none is (reference 2.5)."""
-    valid = scores[scores > MIN_CROP_KEYPOINT_SCORE]
-    return float(valid.mean()) if valid.size else 0.0
+    """Mean of the keypoint scores above 0.2, or 0 when none is (reference 2.5), summed one by
+    one in float64 as the reference does (numpy's pairwise sum can differ in the last bit)."""
+    total = 0.0
+    count = 0
+    for s in scores.tolist():  # plain floats: 17 numpy scalars would cost more than the sum
+        if s > MIN_CROP_KEYPOINT_SCORE:
+            total += s
+            count += 1
+    return total / count if count else 0.0
 
 
 def make_pose(yx_norm: np.ndarray, scores: np.ndarray, height: int, width: int, score: float,
@@ -41,8 +47,9 @@ def make_pose(yx_norm: np.ndarray, scores: np.ndarray, height: int, width: int, 
     if flip_horizontal:
         xs = width - 1 - xs
     keypoints = tuple(
-        Keypoint(x=float(x), y=float(y), score=float(s), name=name)
-        for x, y, s, name in zip(xs, ys, scores, KEYPOINT_NAMES, strict=True)
+        Keypoint(x=x, y=y, score=s, name=name)
+        for x, y, s, name in zip(xs.tolist(), ys.tolist(), np.asarray(scores, np.float64).tolist(),
+                                 KEYPOINT_NAMES, strict=True)
     )
     return Pose(keypoints=keypoints, score=score)
 
