@@ -21,16 +21,11 @@ from movenet.analysis.angles import (
     tilt_from_vertical,
 )
 from movenet.analysis.balance import Sway, SwayWindow, sway
-from movenet.analysis.report import (
-    Analysis,
-    analysis_to_json,
-    analyze_poses,
-    analyze_video,
-    render_html,
-    write_json,
-    write_report,
-)
+from movenet.analysis.json_export import analysis_to_json, write_json
+from movenet.analysis.recording import analyze_poses, analyze_video
+from movenet.analysis.report import render_html, write_report
 from movenet.analysis.reps import EXERCISES, Exercise, Rep, count_reps, exercise_signal, rep_thresholds
+from movenet.analysis.result import Analysis
 from movenet.analysis.rom import ROM, range_of_motion
 
 __all__ = [

@@ -15,8 +15,9 @@ import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
 from movenet.errors import ImageError
+from movenet.io.frames import PathLike, VideoError
 from movenet.io.images import load_image
-from movenet.io.video import PathLike, VideoError, _av_message
+from movenet.io.video_file import av_message
 
 __all__ = ["VideoWriter"]
 
@@ -129,7 +130,7 @@ class VideoWriter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._container: Any = av.open(str(self.path), mode="w", options=container_options)
         except Exception as exc:
-            raise VideoError(f"{self.path}: cannot create video file ({_av_message(exc)})") from exc
+            raise VideoError(f"{self.path}: cannot create video file ({av_message(exc)})") from exc
         try:
             stream: Any = self._container.add_stream(self.codec, rate=rate, options=options)
             stream.width = self.encoded_width
@@ -146,7 +147,7 @@ class VideoWriter:
             self._stream = stream
         except Exception as exc:
             self._container.close()
-            raise VideoError(f"{self.path}: cannot set up the {self.codec} encoder ({_av_message(exc)})") from exc
+            raise VideoError(f"{self.path}: cannot set up the {self.codec} encoder ({av_message(exc)})") from exc
 
     def write(self, rgb: np.ndarray) -> None:
         """Encode one frame: an ``HxWx3`` ``uint8`` RGB array of the writer's size."""
@@ -185,7 +186,7 @@ class VideoWriter:
                 self._container.mux(packet)
         except Exception as exc:
             raise VideoError(
-                f"{self.path}: cannot write frame {self.frames_written} ({_av_message(exc)})"
+                f"{self.path}: cannot write frame {self.frames_written} ({av_message(exc)})"
             ) from exc
         self.frames_written += 1
 
@@ -199,11 +200,11 @@ class VideoWriter:
                 self._container.mux(packet)
         except Exception as exc:
             self._container.close()
-            raise VideoError(f"{self.path}: cannot finish the video ({_av_message(exc)})") from exc
+            raise VideoError(f"{self.path}: cannot finish the video ({av_message(exc)})") from exc
         try:
             self._container.close()
         except Exception as exc:
-            raise VideoError(f"{self.path}: cannot finish the video ({_av_message(exc)})") from exc
+            raise VideoError(f"{self.path}: cannot finish the video ({av_message(exc)})") from exc
 
     def __enter__(self) -> VideoWriter:
         return self

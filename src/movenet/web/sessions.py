@@ -1,0 +1,151 @@
+"""Server-wide state (limits, shared networks) and each WebSocket client's session, which owns its
+own detector so that two clients never share smoothing or tracking state."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from movenet.detector import PoseDetector
+from movenet.errors import ModelFileError
+from movenet.io.results import frame_record
+from movenet.web.errors import ApiError, error_body
+from movenet.web.messages import decode_image, split_frame_message
+from movenet.web.networks import NetworkPool
+from movenet.web.options import StreamConfig
+
+__all__ = ["FrameEvent", "ServerState", "StreamSession"]
+
+log = logging.getLogger("movenet.web")
+
+
+@dataclass(frozen=True)
+class FrameEvent:
+    """What a ``frame_hook`` sees after each stream frame (called in the worker thread)."""
+
+    stream: int
+    header: dict[str, Any]
+    image: bytes
+    reply: dict[str, Any]
+
+
+@dataclass
+class ServerState:
+    """What every request and stream shares: the network pool, the limits, the frame hook, counters."""
+
+    pool: NetworkPool
+    model_dir: str | Path | None
+    max_body_bytes: int
+    max_pixels: int
+    frame_hook: Callable[[FrameEvent], None] | None
+    streams: int = 0
+    stream_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _available: set[str] = field(default_factory=set)
+
+    def available(self, name: str) -> bool:
+        """Whether the model's weights are present and intact (checked once when they are)."""
+        if name in self._available or name in self.pool.loaded():
+            return True
+        from movenet.models.fetch import model_files
+
+        try:
+            model_files(name, self.model_dir, fetch=False)
+        except (ModelFileError, ValueError):
+            return False
+        self._available.add(name)
+        return True
+
+    def detect_image(self, config: StreamConfig, body: bytes) -> tuple[dict[str, Any], float]:
+        start = time.perf_counter()
+        rgb = decode_image(body, self.max_pixels, "request body")
+        detector = config.build(self.pool.get(config.model))
+        poses = detector.estimate_poses(rgb)
+        height, width = rgb.shape[:2]
+        return frame_record(0, None, width, height, poses), (time.perf_counter() - start) * 1000
+
+
+class StreamSession:
+    """One WebSocket client's state: its config and its own detector (smoothing, crop, tracks)."""
+
+    def __init__(self, server: ServerState, config: StreamConfig) -> None:
+        self.server = server
+        self.config = config
+        self.detector: PoseDetector | None = None
+        self.frames = 0
+        self.opened = time.monotonic()
+        self.id = next(server.stream_ids)
+
+    def handle_frame(self, data: bytes, received_ms: float) -> dict[str, Any]:
+        """Decode and detect one frame (runs in the threadpool); the reply message."""
+        frame_id = None
+        try:
+            header, image = split_frame_message(data)
+            frame_id = header.get("id")
+            timestamp = header.get("timestamp_ms")
+            source = "client" if timestamp is not None else "server"
+            if timestamp is None:
+                timestamp = received_ms
+            start = time.perf_counter()
+            rgb = decode_image(image, self.server.max_pixels, "frame")
+            if self.detector is None:
+                self.detector = self.config.build(self.server.pool.get(self.config.model))
+            poses = self.detector.estimate_poses(rgb, float(timestamp))
+            elapsed = (time.perf_counter() - start) * 1000
+            height, width = rgb.shape[:2]
+            reply = {"type": "poses", "id": frame_id, "model": self.config.model, "smoothing": self.config.smoothing,
+                     "timestamp_ms": timestamp, "timestamp_source": source, "inference_ms": round(elapsed, 3),
+                     "frame": frame_record(self.frames, None, width, height, poses, timestamp_ms=timestamp)}
+            self.frames += 1
+        except ApiError as exc:
+            return {"type": "error", **error_body(exc.status, exc.message), "id": frame_id}
+        except ModelFileError as exc:
+            return {"type": "error", **error_body(503, str(exc)), "id": frame_id}
+        except Exception as exc:  # keep the stream (and the server) going; log the bug
+            log.exception("stream %d: frame %r failed", self.id, frame_id)
+            return {"type": "error", **error_body(500, f"internal error: {type(exc).__name__}"), "id": frame_id}
+        if self.server.frame_hook is not None:
+            try:
+                self.server.frame_hook(FrameEvent(self.id, header, image, reply))
+            except Exception:
+                log.exception("frame_hook failed")
+        return reply
+
+    async def handle_text(self, text: str) -> dict[str, Any]:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return {"type": "error", **error_body(400, "text messages must be JSON objects such as "
+                                                  '{"type": "config", "model": "thunder"}'), "id": None}
+        if not isinstance(message, dict):
+            return {"type": "error", **error_body(400, "text messages must be JSON objects"), "id": None}
+        kind = message.get("type")
+        if kind == "ping":
+            return {"type": "pong"}
+        if kind == "reset":
+            if self.detector is not None:
+                self.detector.reset()
+            return {"type": "reset"}
+        if kind == "config":
+            changes = {k: v for k, v in message.items() if k != "type"}
+            try:
+                config = self.config.updated(changes)
+            except ValueError as exc:
+                return {"type": "error", **error_body(422, str(exc)), "id": None}
+            try:
+                await run_in_threadpool(self.server.pool.get, config.model)
+            except ModelFileError as exc:
+                return {"type": "error", **error_body(503, str(exc)), "id": None}
+            if config != self.config:
+                self.config = config
+                self.detector = None  # fresh temporal state for the new settings
+            return {"type": "config", "config": self.config.to_json()}
+        return {"type": "error", **error_body(400, f"unknown message type {kind!r}; expected config, reset "
+                                              "or ping (frames are binary messages)"), "id": None}
