@@ -23,7 +23,7 @@ Fixtures (formats in ``tests/fixtures/README.md``):
 * ``sequence_lightning_cpu.json``: the reference against itself, the lightning run on
   ``CPU_BASELINE_SEQUENCES`` with ``--backend cpu`` (pure-JS kernels).
 
-Usage (from the repository root; about 5 minutes on a 2-core VM, 3 of them the cpu run)::
+Usage (from the repository root; about 12 minutes on a 2-core VM, 9 of them the cpu run)::
 
     python scripts/make_sequence_fixtures.py
     python scripts/make_sequence_fixtures.py --models lightning --skip-smoothing-off
@@ -63,7 +63,7 @@ SMOOTHING_OFF_SEQUENCES = ("tfjs_dance_pose_1", "panzoom_tfjs_pose")
 # The reference against itself: the same run on the TF.js cpu backend (pure-JS kernels, ~1.3 s a
 # frame), to measure how far two TF.js backends drift apart over a sequence.
 CPU_BASELINE_MODEL = "lightning"
-CPU_BASELINE_SEQUENCES = ("tfjs_dance_pose_1",)
+CPU_BASELINE_SEQUENCES: tuple[str, ...] | None = None  # None: every sequence (~9 minutes)
 KEYPOINT_NAMES = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
     "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sequences", default=",".join(S.SEQUENCE_NAMES),
                     help="comma-separated subset (for a trial run; the committed fixtures hold all)")
     ap.add_argument("--skip-smoothing-off", action="store_true")
-    ap.add_argument("--skip-cpu", action="store_true", help="skip the cpu-backend baseline run (~3 minutes)")
+    ap.add_argument("--skip-cpu", action="store_true", help="skip the cpu-backend baseline run (~9 minutes)")
     ap.add_argument("--keep-tmp", type=Path, default=None, help="write the PNGs here and keep them")
     args = ap.parse_args(argv)
 
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                 path = args.out_dir / f"sequence_{SMOOTHING_OFF_MODEL}_smoothing_off.json"
                 make_fixture(args.oracle, SMOOTHING_OFF_MODEL, "off", off, path)
         if not args.skip_cpu and CPU_BASELINE_MODEL in models:
-            base = [s for s in seqs if s["name"] in CPU_BASELINE_SEQUENCES]
+            base = [s for s in seqs if CPU_BASELINE_SEQUENCES is None or s["name"] in CPU_BASELINE_SEQUENCES]
             if base:
                 path = args.out_dir / f"sequence_{CPU_BASELINE_MODEL}_cpu.json"
                 make_fixture(args.oracle, CPU_BASELINE_MODEL, "on", base, path, backend="cpu")

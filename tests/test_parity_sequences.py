@@ -14,9 +14,10 @@ Two checks per sequence and model:
 * ``test_sequence_free_running`` (loose): a detector left to itself. The crop loop feeds each
   frame's output back into the next frame's input, so the ~1e-6 float differences between ONNX
   Runtime and the TF.js wasm kernels grow into pixel differences after a few frames. TF.js does
-  the same to itself: its cpu backend drifts from its wasm backend by up to 20 px over the
-  dance clip (``sequence_lightning_cpu.json``); ``test_tfjs_backends_drift_apart_too`` holds the
-  numbers, and the loose bounds are ones the TF.js cpu backend meets.
+  the same to itself: its cpu backend drifts from its wasm backend by up to 22 px, and only
+  one sequence in seven keeps 99% of keypoints within 1 px (``sequence_lightning_cpu.json``);
+  ``test_tfjs_backends_drift_apart_too`` holds the numbers, and the loose bounds are ones the
+  TF.js cpu backend meets.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ SCORE_TOL = 1e-3  # fixture scores are rounded to 4 decimals
 CROP_TOL = 1e-4  # normalized crop coordinates
 # Free-running bounds (see the module docstring), on the reference's confident keypoints: median
 # and 90th percentile distance, and the first frame (same input as the reference). The TF.js cpu
-# backend vs its wasm backend on the dance clip: median 0.13, p90 0.71, first frame 0.011 px.
+# backend vs its wasm backend: median 0.0008-0.94, p90 0.005-3.3 px over the seven sequences.
 FREE_MEDIAN_PX = 2.0
 FREE_P90_PX = 6.0
 FREE_FIRST_FRAME_PX = 0.05
@@ -209,12 +210,26 @@ def test_fixtures_cover_every_sequence() -> None:
     assert 0 < sum(1 for f in pan if f["poses"]) < len(pan)
 
 
+# TF.js's cpu backend against its wasm backend, Lightning, smoothing on (sequence_lightning_cpu.json):
+# share of the wasm run's confident keypoints within 1 px of the cpu run's, per sequence.
+TFJS_CPU_VS_WASM_SHARE = {
+    "tfjs_dance_pose_1": 0.9387, "tfjs_squats": 0.5268, "mmpose_body3d_studio": 0.9346,
+    "tfjs_combined_squat_dance_left": 0.9887, "posetrack18_000001": 0.8053,
+    "panzoom_tfjs_pose": 0.6284, "panzoom_astronaut": 0.9977,
+}
+
+
 def test_tfjs_backends_drift_apart_too() -> None:
-    """The reference against itself (no data needed): TF.js's cpu backend vs its wasm backend on the
-    dance clip. Same first frame to a few hundredths of a pixel, then pixels apart; it meets the
-    free-running bounds we hold ourselves to."""
+    """The reference against itself (no data needed): TF.js's cpu backend vs its wasm backend on
+    every sequence. Same frames with and without a pose, but two TF.js backends of the same
+    model already disagree by up to 2 px on some first frames (near-equal heatmap maxima) and drift
+    pixels apart over most sequences: the reference misses the 99%-within-1-px bar against itself
+    on six of the seven. The free-running bounds we hold ourselves to are ones it meets, first
+    frame aside (ours matches the wasm backend's first frame to 0.05 px)."""
     cpu = _fixture("sequence_lightning_cpu")
     assert cpu["doc"]["oracle"]["backend"]["name"] == "cpu"
+    assert sorted(cpu["frames"]) == sorted(SEQUENCE_NAMES)
+    below = []
     for name, frames in cpu["frames"].items():
         wasm = _fixture("sequence_lightning")["frames"][name]
         per_frame = []
@@ -224,10 +239,11 @@ def test_tfjs_backends_drift_apart_too() -> None:
             for pa, pb in zip(a["poses"], b["poses"], strict=True):
                 per_frame.append(_distances(np.array(pa["keypoints"]), np.array(pb["keypoints"])))
         s = _summary(per_frame)
-        print(f"TF.js cpu vs TF.js wasm, lightning, {name}: {_fmt(s)}")
-        assert s["first_frame_max"] <= 0.05
-        assert s["max"] > 5.0, "expected the two backends to drift apart over the sequence"
-        assert not _free_running_violations(s), _free_running_violations(s)
+        print(f"TF.js cpu vs TF.js wasm, lightning, {name}: {_fmt(s)}, first frame {s['first_frame_max']:.3f} px")
+        assert s["share_1px"] == pytest.approx(TFJS_CPU_VS_WASM_SHARE[name], abs=5e-5)
+        assert s["median"] <= FREE_MEDIAN_PX and s["p90"] <= FREE_P90_PX, (name, _fmt(s))
+        below += [name] if s["share_1px"] < MIN_SHARE else []
+    assert len(below) == 6, below
 
 
 _CASES = [
