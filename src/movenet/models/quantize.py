@@ -11,20 +11,30 @@ Recipe (chosen by measurement, see docs/performance.md):
 1. ONNX Runtime's *basic* graph optimisations (constant folding, and cancelling most of the
    NHWC<->NCHW transposes the TF.js conversion leaves around every convolution), without the
    CPU-specific fusions, so the quantiser sees plain ONNX convolutions.
-2. Static QDQ quantisation of the convolutions: weights int8 per output channel (symmetric,
-   7-bit range: ``reduce_range``, so ONNX Runtime's u8s8 kernels cannot saturate on CPUs without
-   VNNI, such as AVX2-only ones; it costs about 0.2 px of keypoint shift), activations uint8 per
-   tensor (asymmetric, MinMax ranges). Everything else (the FPN's additions and upsampling, the
-   in-graph post-processing: argmax, gathers, coordinates) stays float, and so do the
-   convolutions that cost most accuracy when quantised (:func:`float_convolutions`): the stem,
-   and everything after the last FPN upsampling (the heads). Quantising every convolution loses
-   5-16 AP points; keeping these 18-24 convolutions in float cuts the loss to 0-4.5 points (the
-   noise level of our small evaluation set) and keeps about 80% of the full int8 speed-up.
+2. Static QDQ quantisation of the convolutions *and of their activations* (``Clip`` = ReLU6,
+   ``Relu``): weights int8 per output channel (symmetric, 7-bit range: ``reduce_range``, so
+   ONNX Runtime's u8s8 kernels cannot saturate on CPUs without VNNI, such as AVX2-only ones),
+   activations uint8 per tensor (asymmetric, MinMax ranges). Listing the activations lets the
+   quantiser give each convolution's output the activation's (clipped) range and drop the
+   activation, so ONNX Runtime runs convolution after convolution in int8. With ``Conv`` alone,
+   every convolution's output kept a DequantizeLinear -> QuantizeLinear pair of its own (about 30
+   in Lightning, 1.1 ms of its 6.1 ms int8 network); with them, AP and keypoint shift are also
+   slightly better (the clipped range is finer). The FPN's additions run as int8 anyway (ONNX
+   Runtime fuses DQ -> Add -> Q into QLinearAdd); quantising ``Add``, ``Resize`` and
+   ``Transpose`` explicitly gained nothing measurable and cost a little accuracy. The in-graph
+   post-processing (argmax, gathers, coordinates) stays float, and so do the convolutions that
+   cost most accuracy when quantised (:func:`float_convolutions`: the stem, the top FPN stage, the
+   heads' depthwise convolutions and the heads whose values are used as they are).
 3. Calibration: activation ranges from network inputs generated from the bundled example image
    ``movenet/data/astronaut.jpg`` only (crops at several scales and positions, mirrored, darker
    and brighter, crops running past the image edge, the person shrunk on a black canvas), so no
    dataset is needed at run time and the file is reproducible: the generator is seeded. (COCO
    images as calibration data did no better: the loss comes from the layers, not the ranges.)
+
+Measured alternatives that did not help (Lightning, one thread): QOperator instead of QDQ (same
+speed: ONNX Runtime fuses the QDQ form into the same QLinearConv kernels), 8-bit weights
+(``reduce_range=False``: same speed on this VNNI CPU, slightly smaller keypoint shift, but not
+safe on CPUs without VNNI).
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,9 +53,14 @@ from typing import Any
 import numpy as np
 
 #: Bump when the recipe or the calibration data change, to invalidate cached int8 files.
-QUANTIZER_VERSION = "2"
+QUANTIZER_VERSION = "3"
 #: Variant name of the int8 file (``movenet-<model>-int8.<key>.onnx``).
 INT8_VARIANT = "int8"
+#: Operator types quantised: the convolutions and their activations (see the module docstring).
+QUANTIZED_OP_TYPES = ("Conv", "Clip", "Relu")
+#: Output heads of the single-pose models whose 1x1 convolutions are quantised (names of their
+#: outputs in the TF.js graph), see :func:`float_convolutions`.
+SINGLE_POSE_QUANTIZED_HEADS = ("kpt_heatmap", "kpt_regress")
 #: Number of calibration inputs generated from the example image.
 CALIBRATION_SAMPLES = 48
 
@@ -139,17 +154,33 @@ class _Reader:
         self._iter = iter(self._inputs)
 
 
-def float_convolutions(model: Any) -> list[str]:
-    """Names of the Conv nodes the recipe keeps in float, found by structure (not by name):
+def float_convolutions(model: Any, quantized_heads: Collection[str] = ()) -> list[str]:
+    """Names of the Conv nodes the recipe keeps in float, found by structure (heads by the names of
+    their outputs in the TF.js graph, ``.../kpt_heatmap_0/...``):
 
     * the stem: every convolution before the second stride-2 one (MobileNetV2's first 3x3
-      convolution and first inverted-residual block, at half the input resolution);
+      convolution and first inverted-residual block, at half the input resolution), except the
+      last one, the 1x1 expansion feeding that stride-2 convolution. The expansion's output is the
+      network's largest tensor (96x96x96 in Lightning); keeping the expansion in float made
+      ONNX Runtime quantise, reorder and transpose that tensor (0.7 ms of Lightning's 6 ms, with
+      the float convolution itself the costliest node), while its 16-channel input is six times
+      smaller, and quantising the expansion alone moves the keypoints no more than the noise
+      (median shift 2.0 against 2.2 px);
     * the tail: every convolution downstream of the last Resize (the top FPN stage at output
-      stride 4 and all the output heads).
+      stride 4 and the output heads), except the 1x1 convolutions of the heads named in
+      `quantized_heads`: a head's convolutions are those between the tensor that feeds all the
+      heads and the head's named output.
 
     Measured one convolution at a time (Lightning, COCO val images, mean keypoint shift at the
-    network input): the eight most sensitive convolutions, 1.3 to 7.3 px each, all lie in these
-    two groups; each of the 56 others moves the keypoints by at most 0.9 px (median 0.13).
+    network input): the eight most sensitive convolutions, 1.3 to 7.3 px each, all lie in the stem
+    and the tail; each of the 56 others moves the keypoints by at most 0.9 px (median 0.13). In
+    the tail, the top FPN stage, the depthwise convolution of each head and the keypoint offset
+    head (its output is added to the keypoint coordinates as it is) are the sensitive ones; the
+    1x1 convolutions of the keypoint heatmap and regression heads are not, in the single-pose
+    models (they only steer argmaxes and the heatmap's score resolution is ample), and quantising
+    them saves 0.3 ms on Lightning (:data:`SINGLE_POSE_QUANTIZED_HEADS`). MultiPose keeps all its
+    heads in float: its centre heatmap is the person score and quantising it cost 6 AP points,
+    its box and keypoint-heatmap heads moved the keypoints twice as far.
     """
     nodes = list(model.graph.node)  # ONNX graphs are stored in topological order
     stem: list[str] = []
@@ -162,10 +193,14 @@ def float_convolutions(model: Any) -> list[str]:
         if strided >= 2:
             break
         stem.append(node.name)
+    stem = stem[:-1]  # the expansion feeding the second stride-2 convolution is quantised
     consumers: dict[str, list[Any]] = {}
+    producers: dict[str, Any] = {}
     for node in nodes:
         for name in node.input:
             consumers.setdefault(name, []).append(node)
+        for name in node.output:
+            producers[name] = node
     resizes = [n for n in nodes if n.op_type == "Resize"]
     downstream: set[str] = set()
     stack = resizes[-1:]
@@ -176,8 +211,26 @@ def float_convolutions(model: Any) -> list[str]:
                 if c.name not in downstream:
                     downstream.add(c.name)
                     stack.append(c)
-    tail = [n.name for n in nodes if n.op_type == "Conv" and n.name in downstream]
-    return stem + tail
+    tail = [n for n in nodes if n.op_type == "Conv" and n.name in downstream]
+    quantized: set[str] = set()
+    # The tensor feeding every head: the first one after the last Resize read by several convolutions.
+    branch = next((out for n in nodes if n.name in downstream for out in n.output
+                   if sum(c.op_type == "Conv" for c in consumers.get(out, [])) >= 2), None)
+    if branch is not None:
+        for head in quantized_heads:
+            stack = [producers[out] for n in nodes if n.name in downstream for out in n.output
+                     if f"/{head}_" in out]
+            seen: set[str] = set()
+            while stack:  # back from the head's output to the branch
+                node = stack.pop()
+                if node.name in seen:
+                    continue
+                seen.add(node.name)
+                if node.op_type == "Conv" and next((a.i for a in node.attribute if a.name == "group"), 1) == 1:
+                    quantized.add(node.name)
+                stack += [producers[i] for i in node.input
+                          if i != branch and i in producers and producers[i].name in downstream]
+    return stem + [n.name for n in tail if n.name not in quantized]
 
 
 @contextlib.contextmanager
@@ -224,12 +277,14 @@ def quantize_model(fp32_path: Path, target: Path, model: str, *, samples: int = 
         # Step 1 is the quantiser's recommended pre-processing: say so (else it logs a warning).
         onnx.helper.set_model_props(proto, {"onnx.quant.pre_process": "onnxruntime.quant"})
         onnx.save(proto, str(optimized))
-        exclude = float_convolutions(proto) if keep_float else []
+        heads = () if model == "multipose" else SINGLE_POSE_QUANTIZED_HEADS
+        exclude = float_convolutions(proto, heads) if keep_float else []
         out = Path(tmp) / "int8.onnx"
         with _quiet_root_logger():
             quantize_static(
                 str(optimized), str(out), _Reader(input_name, calibration_inputs(model, samples)),
-                quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"], nodes_to_exclude=exclude,
+                quant_format=QuantFormat.QDQ, op_types_to_quantize=list(QUANTIZED_OP_TYPES),
+                nodes_to_exclude=exclude,
                 per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
                 activation_type=QuantType.QUInt8, calibrate_method=CalibrationMethod.MinMax,
                 extra_options={"CalibTensorRangeSymmetric": False, "CalibMovingAverage": False},
