@@ -6,9 +6,10 @@
 
 Two tables, written between the markers in README.md and in docs/performance.md:
 
-1. **Backends (fp32)**: each row is one `movenet bench` run (see movenet/bench.py): network-only,
+1. **Against TF.js**: each row is one `movenet bench` run (see movenet/bench.py): network-only,
    end-to-end and TF.js reference times measured alternately in the same run, so the ratios are
-   meaningful even on a busy machine. ONNX Runtime rows first.
+   meaningful even on a busy machine. fp32 on every installed backend (ONNX Runtime first), then
+   the fastest opt-in mode, int8 on ONNX Runtime.
 2. **Fast modes**: model x backend x precision. For each model, every variant's network and
    detector are loaded in one process and timed round-robin on the same frames (one frame on
    each variant in turn), so the speed-up against ONNX Runtime fp32 is measured under the same
@@ -39,6 +40,8 @@ from movenet.runtime import available_backends
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 PERF_START, PERF_END = "<!-- perf:start -->", "<!-- perf:end -->"
+#: (backend, precision) of the TF.js table beyond fp32 on every backend: the fastest opt-in mode.
+REFERENCE_EXTRA_VARIANTS = [("onnxruntime", "int8")]
 #: (backend, precision) of the fast-modes table, ONNX Runtime fp32 (the baseline) first.
 VARIANTS = [("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("openvino", "fp32"), ("openvino", "int8"),
             ("openvino", "bf16"), ("openvino", "fp16")]
@@ -61,19 +64,16 @@ def default_coco() -> Path:
 
 
 def table(results: list[dict]) -> str:
-    rows = ["| model | backend | threads | network only (ms) | end to end (ms) | frames/s | e2e / network | "
-            "TF.js wasm (ms) | TF.js / ours |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | backend | precision | threads | network only (ms) | end to end (ms) | frames/s | "
+            "e2e / network | TF.js wasm (ms) | TF.js / ours |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         ref = r.get("reference")
+        reference = f"{ref['median_ms']:.1f} | {r['ratios']['reference_vs_ours']:.1f}x" if ref else "- | -"
         rows.append(
-            f"| {r['model']} | {r['backend']} | {r['threads']} | {r['network_only']['median_ms']:.2f} | "
-            f"{r['end_to_end']['median_ms']:.2f} | {r['end_to_end']['fps']:.0f} | "
-            f"{r['ratios']['end_to_end_vs_network']:.2f}x | {ref['median_ms']:.1f} | "
-            f"{r['ratios']['reference_vs_ours']:.1f}x |" if ref else
-            f"| {r['model']} | {r['backend']} | {r['threads']} | {r['network_only']['median_ms']:.2f} | "
-            f"{r['end_to_end']['median_ms']:.2f} | {r['end_to_end']['fps']:.0f} | "
-            f"{r['ratios']['end_to_end_vs_network']:.2f}x | - | - |")
+            f"| {r['model']} | {r['backend']} | {r.get('precision', 'fp32')} | {r['threads']} | "
+            f"{r['network_only']['median_ms']:.2f} | {r['end_to_end']['median_ms']:.2f} | "
+            f"{r['end_to_end']['fps']:.0f} | {r['ratios']['end_to_end_vs_network']:.2f}x | {reference} |")
     return "\n".join(rows)
 
 
@@ -243,20 +243,31 @@ def main() -> int:
     machine = f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     doc: dict[str, Any] = {"machine": machine}
     parts = []
+    previous = ROOT / "benchmarks" / "results.json"
     if not args.no_bench:
         results = []
+        variants = [(b, "fp32") for b in available_backends()] + REFERENCE_EXTRA_VARIANTS
         for model in args.models:
-            for backend in available_backends():
-                print(f"== {model} / {backend}", file=sys.stderr)
-                result = run_benchmark(model, backend=backend, threads=1, frames=args.frames)
+            for backend, precision in variants:
+                print(f"== {model} / {backend} {precision}", file=sys.stderr)
+                result = run_benchmark(model, backend=backend, precision=precision, threads=1, frames=args.frames)
                 print(format_result(result), file=sys.stderr)
                 results.append(result)
-        results.sort(key=lambda r: (args.models.index(r["model"]), r["backend"] != "onnxruntime", r["backend"]))
+        results.sort(key=lambda r: (args.models.index(r["model"]), r.get("precision", "fp32") != "fp32",
+                                    r["backend"] != "onnxruntime", r["backend"]))
         doc["results"] = results
-        parts.append(f"Backends, fp32. Measured by `python benchmarks/run_all.py` on {machine}; 640x480 frames, "
-                     f"one inference thread, medians per frame.\n\n{table(results)}")
+        parts.append(f"Against TF.js: measured by `python benchmarks/run_all.py` on {machine}; 640x480 frames, "
+                     f"one inference thread, medians per frame; fp32 is exact (matches TF.js), int8 the opt-in "
+                     f"fast mode.\n\n{table(results)}")
+    if args.no_bench and previous.is_file() and "results" in json.loads(previous.read_text()):
+        doc["results"] = json.loads(previous.read_text())["results"]  # results.json keeps the last TF.js table
     if not args.no_fast_modes:
         fast = fast_modes(args.models, args.frames, coco)
+    elif previous.is_file() and "fast_modes" in json.loads(previous.read_text()):
+        fast = json.loads(previous.read_text())["fast_modes"]  # keep the last measured table in README.md
+    else:
+        fast = None
+    if fast is not None:
         doc["fast_modes"] = fast
         parts.append("Fast modes (opt-in `precision=`, see docs/performance.md): network and end to end timed "
                      "round-robin in one process, one thread; AP: COCO keypoint AP on the val2017 images of "
