@@ -17,6 +17,20 @@ __all__ = ["CameraSource"]
 _CAMERA_MAX_FAILED_READS = 10
 
 
+def _open_quietly(cv2: Any, index: int) -> Any:
+    """``cv2.VideoCapture(index)`` without OpenCV's own warnings on stderr: a camera that cannot
+    be opened makes each capture backend print one, before our one-line error says the same."""
+    log = getattr(getattr(cv2, "utils", None), "logging", None)
+    if log is None:  # builds without the logging module
+        return cv2.VideoCapture(index)
+    level = log.getLogLevel()
+    log.setLogLevel(log.LOG_LEVEL_ERROR)
+    try:
+        return cv2.VideoCapture(index)
+    finally:
+        log.setLogLevel(level)
+
+
 class CameraSource(FrameSource):
     """An OpenCV camera (``cv2.VideoCapture(index)``); timestamps from a monotonic clock."""
 
@@ -31,7 +45,7 @@ class CameraSource(FrameSource):
                 "`pip install opencv-python-headless`"
             ) from exc
         self._cv2: Any = cv2
-        capture = cv2.VideoCapture(index)
+        capture = _open_quietly(cv2, index)
         if not capture.isOpened():
             capture.release()
             raise VideoError(f"{self.name}: cannot open the camera (is it connected and not in use?)")
