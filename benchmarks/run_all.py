@@ -1,6 +1,6 @@
 """Regenerate the speed tables: every model on every installed backend, and the opt-in fast modes.
 
-    python benchmarks/run_all.py                 # ~6 min on a 2-core machine; writes benchmarks/results.json
+    python benchmarks/run_all.py                 # ~15 min on a 2-core machine; writes benchmarks/results.json
     python benchmarks/run_all.py --no-bench      # only the fast-modes table (precision x backend, with AP),
                                                  # in docs/performance.md (README.md is left as it is)
 
@@ -243,7 +243,8 @@ def main() -> int:
     machine = f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     doc: dict[str, Any] = {"machine": machine}
     parts = []
-    previous = ROOT / "benchmarks" / "results.json"
+    results_path = ROOT / "benchmarks" / "results.json"
+    previous = json.loads(results_path.read_text()) if results_path.is_file() else {}
     if not args.no_bench:
         results = []
         variants = [(b, "fp32") for b in available_backends()] + REFERENCE_EXTRA_VARIANTS
@@ -259,21 +260,17 @@ def main() -> int:
         parts.append(f"Against TF.js: measured by `python benchmarks/run_all.py` on {machine}; 640x480 frames, "
                      f"one inference thread, medians per frame; fp32 is exact (matches TF.js), int8 the opt-in "
                      f"fast mode.\n\n{table(results)}")
-    if args.no_bench and previous.is_file() and "results" in json.loads(previous.read_text()):
-        doc["results"] = json.loads(previous.read_text())["results"]  # results.json keeps the last TF.js table
-    if not args.no_fast_modes:
-        fast = fast_modes(args.models, args.frames, coco)
-    elif previous.is_file() and "fast_modes" in json.loads(previous.read_text()):
-        fast = json.loads(previous.read_text())["fast_modes"]  # keep the last measured table in README.md
-    else:
-        fast = None
+    if args.no_bench and "results" in previous:
+        doc["results"] = previous["results"]  # results.json keeps the last TF.js table
+    # Not re-measured: keep the last fast-modes table (README.md shows both tables together).
+    fast = fast_modes(args.models, args.frames, coco) if not args.no_fast_modes else previous.get("fast_modes")
     if fast is not None:
         doc["fast_modes"] = fast
         parts.append("Fast modes (opt-in `precision=`, see docs/performance.md): network and end to end timed "
                      "round-robin in one process, one thread; AP: COCO keypoint AP on the val2017 images of "
                      f"coco_subset (single-person protocol for Lightning/Thunder, all people for MultiPose); "
                      f"ΔAP vs ONNX Runtime fp32.\n\n{fast_table(fast)}")
-    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    results_path.write_text(json.dumps(doc, indent=2, default=str) + "\n")
     text = "\n\n".join(parts)
     print(text)
     if not args.no_readme and not args.no_bench:  # README keeps its backends table unless it was re-measured
