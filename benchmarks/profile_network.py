@@ -39,9 +39,7 @@ def profile(model: str, precision: str, runs: int) -> list[dict]:
     session = ort.InferenceSession(str(model_path(model, precision=precision)), opts,
                                    providers=["CPUExecutionProvider"])
     spec = session.get_inputs()[0]
-    shape = [d if isinstance(d, int) else 1 for d in spec.shape]
-    if model == "multipose":
-        shape = [1, 256, 256, 3]
+    shape = [d if isinstance(d, int) else 256 for d in spec.shape]  # MultiPose: a 256x256 frame
     x = np.random.default_rng(0).integers(0, 256, shape).astype(np.int32)
     for _ in range(runs):
         session.run(None, {spec.name: x})
