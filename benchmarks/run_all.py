@@ -80,7 +80,7 @@ def table(results: list[dict]) -> str:
 def load_variants(model: str, variants: list[tuple[str, str]], threads: int) -> tuple[dict[tuple[str, str], Any],
                                                                                       dict[str, str]]:
     """The detectors of `model` for each runnable (backend, precision), and the reasons for the others."""
-    from movenet.detector import create_detector
+    from movenet.api import create_detector
 
     detectors: dict[tuple[str, str], Any] = {}
     skipped: dict[str, str] = {}

@@ -1,8 +1,14 @@
-"""Shared fixtures: the shared data folder, and one loaded network per model per test session."""
+"""Shared fixtures: the shared data folder, and one loaded network per model per test session.
+
+Layout: ``tests/unit/`` (fast, mirrors the package) and ``tests/parity/`` (against the TF.js
+oracle's outputs; every test there is marked ``parity``); browser tests are marked ``browser``.
+``python -m pytest -m "not parity and not browser"`` is the fast loop.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +19,22 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MOVENET_SHARED", REPO.parent / "shared"))
 SHARED_DATA = SHARED / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TESTS = Path(__file__).resolve().parent
+
+# Some test modules reuse others by module name (the OpenVINO checks rerun the ONNX Runtime
+# parity tests): put every test folder on sys.path, as pytest's default import mode would once
+# it had collected them. Test file names are unique across the folders.
+for _folder in sorted({p.parent for p in TESTS.glob("*/**/test_*.py")}):
+    if str(_folder) not in sys.path:
+        sys.path.append(str(_folder))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/parity/ is a parity test."""
+    parity = TESTS / "parity"
+    for item in items:
+        if parity in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.parity)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@
     poses = detector.estimate_poses(rgb_uint8_hwc)
 """
 
-from movenet.detector import PoseDetector, create_detector
+from movenet.api import PoseDetector, create_detector
 from movenet.errors import ImageError, ModelFileError, MovenetError
 from movenet.io.images import load_image
 from movenet.io.video import VideoError, read_video

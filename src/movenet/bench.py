@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from movenet.detector import create_detector
+from movenet.api import create_detector
 from movenet.io.images import load_image, save_image
 
 
@@ -85,11 +85,11 @@ def reference_timing(oracle: Path, model: str, frames: list[np.ndarray], repeat:
 def first_network_input(model: str, frame: np.ndarray) -> np.ndarray:
     """The network input a fresh detector builds for `frame`."""
     if model == "multipose":
-        from movenet.multipose import MultiPoseDetector
+        from movenet.families.movenet.multipose import MultiPoseDetector
 
         return MultiPoseDetector.preprocess_image(frame)
-    from movenet.constants import INPUT_SIZES
-    from movenet.crop import crop_and_resize, init_crop_region
+    from movenet.families.movenet.constants import INPUT_SIZES
+    from movenet.ops.crop_and_resize import crop_and_resize, init_crop_region
 
     crop = init_crop_region(True, frame.shape[0], frame.shape[1])
     return crop_and_resize(frame, crop, INPUT_SIZES[model])[None]

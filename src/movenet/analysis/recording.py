@@ -18,7 +18,7 @@ from movenet.analysis.rom import range_of_motion
 from movenet.types import Pose
 
 if TYPE_CHECKING:
-    from movenet.detector import PoseDetector
+    from movenet.api import PoseDetector
 
 __all__ = ["analyze_poses", "analyze_video"]
 
@@ -81,7 +81,7 @@ def analyze_video(
 
     A video that cannot be opened raises :class:`movenet.VideoError`. One that is damaged part way
     is analysed up to the damage, and the problem is recorded in ``Analysis.error``."""
-    from movenet.detector import create_detector
+    from movenet.api import create_detector
     from movenet.io.video import VideoError, open_source
 
     spec = get_exercise(exercise)

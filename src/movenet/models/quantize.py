@@ -99,15 +99,15 @@ def _shrunk_on_canvas(image: np.ndarray, scale: float, rng: np.random.Generator,
 def calibration_inputs(model: str, count: int = CALIBRATION_SAMPLES, seed: int = 0) -> list[np.ndarray]:
     """`count` int32 network inputs for `model`, made as the detector makes them, from variations of
     the bundled example image (deterministic for a given seed)."""
-    from movenet.constants import INPUT_SIZES
-    from movenet.crop import CropRegion, crop_and_resize, init_crop_region
+    from movenet.families.movenet.constants import INPUT_SIZES
+    from movenet.ops.crop_and_resize import CropRegion, crop_and_resize, init_crop_region
 
     rng = np.random.default_rng(seed)
     base = example_image()
     h, w = base.shape[:2]
     inputs: list[np.ndarray] = []
     if model == "multipose":
-        from movenet.multipose import MultiPoseDetector
+        from movenet.families.movenet.multipose import MultiPoseDetector
 
         for k in range(count):
             image = _variations(base, rng)

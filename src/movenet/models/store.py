@@ -45,8 +45,8 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
     target = folder / f"{json_path.stem}{('-' + variant) if variant else ''}.{key}.onnx"
     if target.is_file():
         return target
-    from movenet.models.tfjs import read_graph_model
-    from movenet.models.to_onnx import convert_graph
+    from movenet.models.convert.tfjs import read_graph_model
+    from movenet.models.convert.to_onnx import convert_graph
 
     print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
     model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs)

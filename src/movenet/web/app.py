@@ -68,7 +68,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from movenet.detector import canonical_model_name
+from movenet.api import canonical_model_name
 from movenet.errors import ModelFileError
 from movenet.models.catalog import MODEL_NAMES
 from movenet.runtime import Backend

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from movenet.constants import MULTIPOSE_DEFAULT_MAX_DIMENSION
-from movenet.detector import PoseDetector, canonical_model_name, detector_on_network
-from movenet.multipose import check_multipose_options, tracker_type_name
+from movenet.api import PoseDetector, canonical_model_name, detector_on_network
+from movenet.families.movenet.constants import MULTIPOSE_DEFAULT_MAX_DIMENSION
+from movenet.families.movenet.multipose import check_multipose_options, tracker_type_name
 from movenet.runtime import Backend
 
 __all__ = ["StreamConfig"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from movenet.detector import PoseDetector
+from movenet.api import PoseDetector
 from movenet.errors import ModelFileError
 from movenet.io.results import frame_record
 from movenet.web.errors import ApiError, error_body

@@ -1,0 +1,1 @@
+"""Model-agnostic pipeline steps: filters (smoothing) and trackers, skeleton-aware."""

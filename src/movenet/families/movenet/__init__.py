@@ -1,0 +1,1 @@
+"""MoveNet: SinglePose Lightning and Thunder, MultiPose Lightning (pose-detection/src/movenet/)."""

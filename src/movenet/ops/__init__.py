@@ -1,0 +1,1 @@
+"""TF-exact image kernels (the TF.js wasm backend's float32 arithmetic), no model knowledge."""
