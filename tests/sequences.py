@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from movenet.families.movenet.crop_region import CropRegion
 from movenet.families.movenet.singlepose import SinglePoseDetector
-from movenet.ops.crop_and_resize import CropRegion
 from movenet.types import Pose
 
 from transforms import load_rgb

@@ -21,9 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from movenet.api import create_detector
-from movenet.io.images import load_image, save_image
+from movenet.families.movenet.constants import INPUT_SIZES
+from movenet.families.movenet.crop_region import init_crop_region
+from movenet.families.movenet.multipose import MultiPoseDetector
+from movenet.io.images import example_image_path, load_image, save_image
+from movenet.ops.crop_and_resize import crop_and_resize
 
 
 def timing_summary(samples_ms: list[float]) -> dict[str, float]:
@@ -45,8 +50,6 @@ def rss_mb() -> float:
 
 def pan_frames(image: np.ndarray, count: int, width: int = 640, height: int = 480) -> list[np.ndarray]:
     """`count` frames of width x height panning slowly over `image` (scaled to cover the frame)."""
-    from PIL import Image
-
     scale = max(width / image.shape[1], height / image.shape[0]) * 1.25
     big = np.asarray(Image.fromarray(image).resize((round(image.shape[1] * scale), round(image.shape[0] * scale))))
     span_x, span_y = big.shape[1] - width, big.shape[0] - height
@@ -85,12 +88,7 @@ def reference_timing(oracle: Path, model: str, frames: list[np.ndarray], repeat:
 def first_network_input(model: str, frame: np.ndarray) -> np.ndarray:
     """The network input a fresh detector builds for `frame`."""
     if model == "multipose":
-        from movenet.families.movenet.multipose import MultiPoseDetector
-
         return MultiPoseDetector.preprocess_image(frame)
-    from movenet.families.movenet.constants import INPUT_SIZES
-    from movenet.ops.crop_and_resize import crop_and_resize, init_crop_region
-
     crop = init_crop_region(True, frame.shape[0], frame.shape[1])
     return crop_and_resize(frame, crop, INPUT_SIZES[model])[None]
 
@@ -101,9 +99,7 @@ def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", pre
                   oracle: Path | None = None, rounds: int = 3, image: Any = None,
                   log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
     """Measure network-only, end-to-end and (optionally) reference times, alternating in rounds."""
-    from importlib import resources
-
-    source = image if image is not None else Path(str(resources.files("movenet") / "data" / "astronaut.jpg"))
+    source = image if image is not None else example_image_path()
     clip = pan_frames(load_image(source), 60, *size)
     detector = create_detector(model, backend=backend, threads=threads, precision=precision)
     network = detector.network  # type: ignore[attr-defined]

@@ -1,53 +1,41 @@
-"""Output types and COCO keypoint constants (reference-spec section 1.7 and 1.8)."""
+"""Output types: Keypoint, BoundingBox, Pose (``pose-detection/src/types.ts``), and the COCO
+keypoint constants of the MoveNet models, kept for compatibility (the data lives in
+:mod:`movenet.skeletons`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KEYPOINT_NAMES: tuple[str, ...] = (
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
-NUM_KEYPOINTS = len(KEYPOINT_NAMES)
-KEYPOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
+import numpy as np
 
+from movenet.skeletons import COCO_17, Skeleton
+
+#: The 17 COCO keypoint names (``COCO_17.keypoint_names``).
+KEYPOINT_NAMES: tuple[str, ...] = COCO_17.keypoint_names
+NUM_KEYPOINTS = COCO_17.num_keypoints
+KEYPOINT_INDEX: dict[str, int] = dict(COCO_17.index)
 #: The 16 COCO skeleton edges, in the reference's order (getAdjacentPairs).
-SKELETON_EDGES: tuple[tuple[int, int], ...] = (
-    (0, 1), (0, 2), (1, 3), (2, 4), (5, 6), (5, 7), (5, 11), (6, 8),
-    (6, 12), (7, 9), (8, 10), (11, 12), (11, 13), (12, 14), (13, 15), (14, 16),
-)  # fmt: skip
-
+SKELETON_EDGES: tuple[tuple[int, int], ...] = COCO_17.edges
 #: Keypoint indices by body side (getKeypointIndexBySide).
-KEYPOINTS_BY_SIDE: dict[str, tuple[int, ...]] = {
-    "left": (1, 3, 5, 7, 9, 11, 13, 15),
-    "right": (2, 4, 6, 8, 10, 12, 14, 16),
-    "middle": (0,),
-}
+KEYPOINTS_BY_SIDE: dict[str, tuple[int, ...]] = COCO_17.sides
 
 
 @dataclass(frozen=True)
 class Keypoint:
-    """One body keypoint, in input-image pixels."""
+    """One body keypoint, in input-image pixels; `z` (depth, scaled like x) where the model has it."""
 
     x: float
     y: float
     score: float
     name: str
+    z: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form (no "z" key when the model gives no depth)."""
+        out: dict[str, object] = {"name": self.name, "x": self.x, "y": self.y, "score": self.score}
+        if self.z is not None:
+            out["z"] = self.z
+        return out
 
 
 @dataclass(frozen=True)
@@ -70,29 +58,35 @@ class BoundingBox:
 
 @dataclass(frozen=True)
 class Pose:
-    """A detected person: 17 COCO keypoints (always all 17), a pose score, and for the
-    multi-pose model a box and a track id."""
+    """A detected person: the keypoints of its `skeleton` (always all of them, with scores), a
+    pose score, and where the model gives them a box, a track id, 3D keypoints (metres) and a
+    segmentation mask (HxW float32 in the image's size)."""
 
     keypoints: tuple[Keypoint, ...]
     score: float
     box: BoundingBox | None = None
     id: int | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    keypoints_3d: tuple[Keypoint, ...] | None = None
+    segmentation: np.ndarray | None = field(default=None, compare=False, repr=False)
+    skeleton: Skeleton = field(default=COCO_17, repr=False)
 
     def keypoint(self, name: str) -> Keypoint:
-        """The keypoint with this COCO name."""
-        return self.keypoints[KEYPOINT_INDEX[name]]
+        """The keypoint with this name (in the pose's skeleton)."""
+        return self.keypoints[self.skeleton.index_of(name)]
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON form used by the CLI (`movenet detect --json`)."""
+        """The JSON form used by the CLI (`movenet detect --json`); the mask is not included."""
         box = None
         if self.box is not None:
             b = self.box
             box = {"x_min": b.x_min, "y_min": b.y_min, "x_max": b.x_max, "y_max": b.y_max,
                    "width": b.width, "height": b.height}
-        return {
+        out: dict[str, object] = {
             "score": self.score,
-            "keypoints": [{"name": k.name, "x": k.x, "y": k.y, "score": k.score} for k in self.keypoints],
+            "keypoints": [k.to_dict() for k in self.keypoints],
             "box": box,
             "id": self.id,
         }
+        if self.keypoints_3d is not None:
+            out["keypoints_3d"] = [k.to_dict() for k in self.keypoints_3d]
+        return out

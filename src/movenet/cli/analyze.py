@@ -14,7 +14,10 @@ import argparse
 import sys
 from typing import Any
 
-from movenet.analysis.reps import DEFAULT_HYSTERESIS, EXERCISES
+from movenet.analysis.report import analyze_video, reps_summary, write_json, write_report
+from movenet.analysis.reps import DEFAULT_HYSTERESIS, EXERCISES, rep_thresholds
+from movenet.cli.common import EXIT_BAD_INPUT, EXIT_OK, Progress, add_model_option, error, model_names
+from movenet.registry import MODELS
 
 __all__ = ["add_analyze_parser", "cmd_analyze"]
 
@@ -45,7 +48,7 @@ def add_analyze_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("video", metavar="VIDEO", help="video file (mp4, mov, webm, gif, ...)")
     p.add_argument("--exercise", default="squat", choices=sorted(EXERCISES),
                    help="the exercise whose reps to count (default squat)")
-    p.add_argument("--model", default="lightning", choices=["lightning", "thunder"])
+    add_model_option(p, model_names(lambda name: MODELS[name].single_person))
     p.add_argument("--report", metavar="OUT.html", help="write the HTML report (plots, tables, key frames)")
     p.add_argument("--json", metavar="PATH", help="write all the numbers as JSON ('-' = stdout)")
     p.add_argument("--thresholds", nargs=2, type=float, metavar=("ENTER", "EXIT"),
@@ -65,8 +68,6 @@ def add_analyze_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _summary(analysis: Any) -> str:
-    from movenet.analysis.report import reps_summary
-
     spec = analysis.exercise
     word = "deepest" if spec.polarity == "valley" else "highest"
     lines = [f"{analysis.source}: {spec.name}, {reps_summary(analysis)} in {analysis.duration_s:.1f} s "
@@ -91,14 +92,10 @@ def _summary(analysis: Any) -> str:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from movenet.analysis.report import analyze_video, write_json, write_report
-    from movenet.analysis.reps import rep_thresholds
-    from movenet.cli.main import EXIT_BAD_INPUT, EXIT_OK, _error, _Progress
-
     thresholds = (args.thresholds[0], args.thresholds[1]) if args.thresholds else None
     if thresholds is not None:  # a wrong order fails now, not after the detection pass
         rep_thresholds([], exercise=args.exercise, thresholds=thresholds)
-    progress = _Progress(None)
+    progress = Progress(None)
     try:
         analysis = analyze_video(args.video, args.exercise, model=args.model, min_score=args.min_score,
                                  thresholds=thresholds, hysteresis=args.hysteresis, window_s=args.window,
@@ -108,10 +105,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         progress.close()
     status = EXIT_OK
     if analysis.error:
-        _error(analysis.error)
+        error(analysis.error)
         status = EXIT_BAD_INPUT
     if not analysis.frames_with_pose:
-        _error(f"{args.video}: no person detected in any frame")
+        error(f"{args.video}: no person detected in any frame")
         status = EXIT_BAD_INPUT
     if args.report:
         write_report(analysis, args.report)

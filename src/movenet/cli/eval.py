@@ -18,12 +18,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+from movenet.api import create_detector
+from movenet.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, add_model_option, detector_options
+from movenet.cli.common import error as _error
+from movenet.evaluation import (
+    count_false_positives,
+    format_negatives,
+    format_report,
+    load_keypoint_dataset,
+    run_evaluation,
+)
+
 _MAX_PROBLEM_LINES = 20
-
-
-def _error(message: str) -> None:
-    print(f"movenet: error: {message}", file=sys.stderr)
 
 
 class _Progress:
@@ -68,15 +74,6 @@ def _report_problems(problems: Sequence[dict[str, Any]]) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from movenet.api import create_detector
-    from movenet.evaluation import (
-        count_false_positives,
-        format_negatives,
-        format_report,
-        load_keypoint_dataset,
-        run_evaluation,
-    )
-
     if (args.annotations is None) != (args.image_dir is None):
         _error("eval needs both ANNOTATIONS.json and IMAGE_DIR")
         return EXIT_BAD_INPUT
@@ -97,7 +94,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.annotations is not None:
         try:
-            import pycocotools.cocoeval  # noqa: F401
+            import pycocotools.cocoeval  # noqa: F401 - optional dependency (the eval extra), checked here
         except ImportError:
             _error("movenet eval needs pycocotools to score COCO keypoints: pip install pycocotools")
             return EXIT_FAILURE
@@ -106,8 +103,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     detector = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
                                backend=getattr(args, "backend", "onnxruntime"),
                                precision=getattr(args, "precision", "fp32"),
-                               min_pose_score=args.min_pose_score, max_poses=args.max_poses,
-                               multipose_max_dimension=args.multipose_max_dim)
+                               **detector_options(argparse.Namespace(
+                                   model=args.model, min_pose_score=args.min_pose_score, max_poses=args.max_poses,
+                                   multipose_max_dim=args.multipose_max_dim)))
     # The table goes to stdout, or to stderr when the JSON takes stdout.
     table_out = sys.stderr if args.json == "-" else sys.stdout
     payload: dict[str, Any] = {}
@@ -162,7 +160,8 @@ def add_eval_parser(subparsers: Any, parents: Sequence[argparse.ArgumentParser] 
         if flag not in known:
             ev.add_argument(flag, **kwargs)
 
-    option("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
+    if "--model" not in known:
+        add_model_option(ev)
     ev.add_argument("--protocol", choices=["single", "multi"], default=None,
                     help="single: only images whose one person annotation is a non-crowd person with keypoints "
                     "(MoveNet model card); multi: all images and people (standard COCO). Default: single for "
@@ -177,7 +176,7 @@ def add_eval_parser(subparsers: Any, parents: Sequence[argparse.ArgumentParser] 
                     "on which the model returns a pose (false positives)")
     option("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
     option("--max-poses", type=int, default=None, help="multipose: at most this many people")
-    option("--multipose-max-dim", type=int, default=256,
+    option("--multipose-max-dim", type=int, default=None,
            help="multipose: longer side of the network input, a multiple of 32 (default 256)")
     option("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the user cache)")
     option("--threads", type=int, default=None, help="inference threads (default: all cores)")

@@ -20,10 +20,15 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from movenet.api import create_detector
+from movenet.cli.common import add_model_option, model_names
 from movenet.draw import SIDE_COLORS
 from movenet.families.movenet.decode import Decoded, Target, center_candidates, check_target, decode
 from movenet.families.movenet.heads import Heads
+from movenet.families.movenet.singlepose import SinglePoseDetector
+from movenet.io.images import load_image
 from movenet.ops.crop_and_resize import crop_and_resize
+from movenet.registry import option_names
 from movenet.types import KEYPOINT_NAMES, KEYPOINTS_BY_SIDE, NUM_KEYPOINTS, SKELETON_EDGES
 
 __all__ = ["add_explain_parser", "cmd_explain", "parse_target", "render_explanation"]
@@ -190,10 +195,6 @@ def parse_target(text: str) -> Target:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from movenet.api import create_detector
-    from movenet.families.movenet.singlepose import SinglePoseDetector
-    from movenet.io.images import load_image
-
     rgb = load_image(args.image)
     detector = create_detector(args.model, model_dir=args.model_dir, threads=args.threads, decoder="heads",
                                target=args.target)
@@ -215,7 +216,7 @@ def add_explain_parser(subparsers: Any) -> argparse.ArgumentParser:  # noqa: ANN
     p = subparsers.add_parser("explain", help="draw the decoder's heads for one image (heatmaps, regression)")
     p.add_argument("image", metavar="IMAGE", help="the image file")
     p.add_argument("--out", default="heads.png", metavar="PNG", help="the picture to write (default heads.png)")
-    p.add_argument("--model", default="lightning", choices=["lightning", "thunder"])
+    add_model_option(p, model_names(lambda name: "decoder" in option_names(name)))
     p.add_argument("--target", type=parse_target, default="center", metavar="center|largest|X,Y",
                    help="who to decode: the person nearest the centre (default), the largest, or the one "
                         "nearest the pixel X,Y")

@@ -18,22 +18,36 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
+from movenet.analysis.jitter import jitter_report
+from movenet.api import PoseDetector, create_detector
+from movenet.bench import format_result, run_benchmark
+from movenet.cli.analyze import add_analyze_parser
+from movenet.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_OK,
+    Progress,
+    add_model_option,
+    detector_options,
+    engine_options,
+    example_image,
+)
+from movenet.cli.common import error as _error
+from movenet.cli.eval import add_eval_parser
+from movenet.cli.explain import add_explain_parser
+from movenet.cli.serve import add_serve_parser
+from movenet.draw import draw_poses
 from movenet.errors import ImageError, ModelFileError, MovenetError
+from movenet.io.images import image_paths, load_image, save_image
+from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
+from movenet.io.video import VideoError, open_source, prefetch
+from movenet.io.video_writer import VideoWriter
+from movenet.models.fetch import fetch_models, list_models
 from movenet.types import Pose
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def _error(message: str) -> None:
-    print(f"movenet: error: {message}", file=sys.stderr)
-
-
-def example_image() -> Path:
-    """The bundled example photo (NASA astronaut portrait, public domain)."""
-    return Path(str(resources.files("movenet") / "data" / "astronaut.jpg"))
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_OK", "build_parser", "example_image", "main"]
 
 
 def _draw_path(draw_dir: Path, source: Path, used: set[str]) -> Path:
@@ -46,20 +60,12 @@ def _draw_path(draw_dir: Path, source: Path, used: set[str]) -> Path:
     return draw_dir / name
 
 
-def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True):  # noqa: ANN202
-    from movenet.api import create_detector
-
-    tracker = None if args.tracker == "none" else args.tracker
+def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True) -> PoseDetector:
     return create_detector(args.model, model_dir=args.model_dir, threads=args.threads, backend=args.backend,
-                           precision=args.precision, enable_smoothing=enable_smoothing,
-                           min_pose_score=args.min_pose_score, tracker=tracker, max_poses=args.max_poses,
-                           multipose_max_dimension=args.multipose_max_dim)
+                           precision=args.precision, **detector_options(args, enable_smoothing=enable_smoothing))
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from movenet.io.images import image_paths, load_image, save_image
-    from movenet.io.results import JsonFramesWriter, frame_record
-
     inputs = args.inputs or [str(example_image())]
     if not args.inputs:
         print(f"movenet: no input given, using the example image {inputs[0]}", file=sys.stderr)
@@ -90,8 +96,6 @@ def cmd_detect(args: argparse.Namespace) -> int:
             if writer:
                 writer.write(frame_record(index, str(path), width, height, poses))
             if draw_dir is not None:
-                from movenet.draw import draw_poses
-
                 out = _draw_path(draw_dir, path, used_names)
                 save_image(out, draw_poses(image, poses, min_score=args.min_score))
                 if json_target != "-":
@@ -102,34 +106,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 
-class _Progress:
-    """A one-line frames/s progress display on stderr, shown only when it is a terminal."""
-
-    def __init__(self, total: int | None) -> None:
-        import time
-
-        self._clock = time.monotonic
-        self._start = self._last = self._clock()
-        self._total = total
-        self._enabled = sys.stderr.isatty()
-
-    def update(self, done: int) -> None:
-        now = self._clock()
-        if not self._enabled or now - self._last < 0.25:
-            return
-        self._last = now
-        rate = done / max(now - self._start, 1e-9)
-        total = f"/{self._total}" if self._total else ""
-        print(f"\rframe {done}{total}  {rate:6.1f} frames/s", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self._enabled:
-            print(file=sys.stderr)
-
-
 def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> None:
-    from movenet.analysis.jitter import jitter_report
-
     ours = jitter_report(smoothed)
     base = jitter_report(raw) if raw is not None else None
     print("jitter: mean |acceleration| of confident keypoints, px/frame^2")
@@ -145,10 +122,6 @@ def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> No
 
 
 def cmd_track(args: argparse.Namespace) -> int:
-    from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
-    from movenet.io.video import VideoError, open_source, prefetch
-    from movenet.io.video_writer import VideoWriter
-
     spec: str | int = int(args.input) if args.input.isdigit() else args.input
     detector = _make_detector(args, enable_smoothing=not args.no_smoothing)
     # --stats compares with an unsmoothed twin on the same frames (sharing the loaded network).
@@ -166,7 +139,7 @@ def cmd_track(args: argparse.Namespace) -> int:
     video_out: VideoWriter | None = None
     history: list[list[Pose]] = []
     raw_history: list[list[Pose]] = []
-    progress = _Progress(source.frame_count)
+    progress = Progress(source.frame_count)
     status = EXIT_OK
     frames = prefetch(source)  # decode ahead on another thread
     try:
@@ -179,8 +152,6 @@ def cmd_track(args: argparse.Namespace) -> int:
             if csv_out:
                 csv_out.write(frame.index, frame.timestamp_ms, poses)
             if args.draw:
-                from movenet.draw import draw_poses
-
                 if video_out is None:
                     video_out = VideoWriter(args.draw, width, height, source.fps)
                     writers.append(video_out)
@@ -205,8 +176,6 @@ def cmd_track(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from movenet.bench import format_result, run_benchmark
-
     width, height = (int(v) for v in args.size.lower().split("x"))
     result = run_benchmark(args.model, backend=args.backend, precision=args.precision, threads=args.threads,
                            frames=args.frames,
@@ -225,15 +194,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_models_fetch(args: argparse.Namespace) -> int:
-    from movenet.models.fetch import fetch_models
-
     print(fetch_models(force=args.force))
     return EXIT_OK
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
-    from movenet.models.fetch import list_models
-
     rows = list_models(args.model_dir)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -249,23 +214,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="movenet", description="MoveNet pose detection, offline.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    backend_options = argparse.ArgumentParser(add_help=False)
-    backend_options.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino"],
-                                 help="inference engine (openvino: pip install 'movenet[openvino]')")
-    backend_options.add_argument("--precision", default="fp32", choices=["fp32", "int8", "bf16", "fp16"],
-                                 help="fp32 (default, matches TF.js) or an opt-in faster mode, see docs/performance.md")
+    backend_options = engine_options()
 
     common = argparse.ArgumentParser(add_help=False, parents=[backend_options])
     common.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "
                         "or the user cache, fetched on first use)")
     common.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
-    common.add_argument("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
+    add_model_option(common)
     common.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
     common.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
-    common.add_argument("--tracker", default="boundingBox", choices=["boundingBox", "keypoint", "none"],
+    common.add_argument("--tracker", default=None, choices=["boundingBox", "keypoint", "none"],
                         help="multipose: how people keep their id across frames (default boundingBox)")
     common.add_argument("--max-poses", type=int, default=None, help="multipose: at most this many people")
-    common.add_argument("--multipose-max-dim", type=int, default=256,
+    common.add_argument("--multipose-max-dim", type=int, default=None,
                         help="multipose: longer side of the network input, a multiple of 32 (default 256)")
 
     det = sub.add_parser("detect", parents=[common], help="detect the pose in images (each independent)")
@@ -288,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", parents=[backend_options],
                            help="speed: network only vs. end to end vs. the TF.js reference")
-    bench.add_argument("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
+    add_model_option(bench)
     bench.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
     bench.add_argument("--frames", type=int, default=300, help="frames measured per pipeline (default 300)")
     bench.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
@@ -296,11 +257,6 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--oracle", help="path of tfjs-oracle/run.sh (default: ../shared/tools/tfjs-oracle)")
     bench.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
     bench.set_defaults(func=cmd_bench)
-
-    from movenet.cli.analyze import add_analyze_parser
-    from movenet.cli.eval import add_eval_parser
-    from movenet.cli.explain import add_explain_parser
-    from movenet.cli.serve import add_serve_parser
 
     add_eval_parser(sub, parents=[backend_options])
     add_analyze_parser(sub)

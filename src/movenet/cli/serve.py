@@ -13,9 +13,9 @@ import importlib.util
 import sys
 from typing import Any
 
-from movenet.models.catalog import MODEL_NAMES
+from movenet.cli.common import EXIT_FAILURE, EXIT_OK
+from movenet.registry import MODEL_NAMES
 
-EXIT_OK, EXIT_FAILURE = 0, 1
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -73,7 +73,7 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    try:
+    try:  # the web extra is optional: imported only when the command runs
         import uvicorn
 
         from movenet.web.app import create_app

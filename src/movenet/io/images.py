@@ -11,6 +11,7 @@ import os
 import re
 import warnings
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any, Union
 
@@ -20,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from movenet.errors import ImageError
 
 __all__ = [
+    "example_image_path",
     "IMAGE_EXTENSIONS",
     "MAX_PIXELS",
     "MAX_PIXELS_ENV",
@@ -45,6 +47,11 @@ _COLOR_ORDERS = ("rgb", "bgr")
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _EXIF_ORIENTATION = 0x0112
 _PIXELS_IN_MESSAGE = re.compile(r"\((\d+) pixels\)")
+
+
+def example_image_path() -> Path:
+    """The bundled example photo (NASA astronaut portrait, public domain)."""
+    return Path(str(resources.files("movenet") / "data" / "astronaut.jpg"))
 
 
 def max_pixels() -> int:

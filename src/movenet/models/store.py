@@ -1,7 +1,9 @@
-"""Convert once, then load: the ONNX form of each model, cached beside its TF.js source.
+"""Convert once, then load: the ONNX form of each graph, cached beside its TF.js source.
 
-The cache key is the source files' pinned sha256 plus the converter's version, so a new
-converter or different weights never reuse a stale conversion.
+The store owns every cached file's path: the fp32 conversion, variants with extra outputs (e.g.
+MoveNet's ``heads``) and the ``int8`` file. The cache key is the source files' pinned sha256 plus
+the converter's (or quantiser's) version, so a new converter or different weights never reuse a
+stale file.
 
 Precisions (`load_network(..., precision=)`, see docs/performance.md): "fp32" (default, the
 TF.js-exact conversion); "int8", a statically quantised file (variant ``int8``, made once from
@@ -18,8 +20,11 @@ import tempfile
 from pathlib import Path
 
 from movenet.models.catalog import get_spec
+from movenet.models.convert.tfjs import read_graph_model
+from movenet.models.convert.to_onnx import convert_graph
 from movenet.models.fetch import cache_dir, model_files
-from movenet.runtime import INFERENCE_PRECISIONS, Backend, check_backend, create_backend
+from movenet.models.quantize import INT8_VARIANT, QUANTIZER_VERSION, Calibration, quantize_model
+from movenet.runtime import INFERENCE_PRECISIONS, Network, check_backend, create_backend
 
 #: Bump when the converter's output changes, to invalidate cached conversions.
 CONVERTER_VERSION = "2"
@@ -33,6 +38,11 @@ def _writable(directory: Path) -> bool:
     return os.access(directory, os.W_OK)
 
 
+def _cache_folder(source_folder: Path) -> Path:
+    """Beside the source files when that folder is writable, else the user cache."""
+    return source_folder if _writable(source_folder) else cache_dir() / "converted"
+
+
 def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_outputs: dict[str, int] | None = None,
                     variant: str = "") -> Path:
     """Path of the converted ONNX model for `name`, converting it first if needed."""
@@ -41,13 +51,10 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
     key = hashlib.sha256(
         f"{spec.json_sha256}{spec.bin_sha256}{CONVERTER_VERSION}{sorted((extra_outputs or {}).items())}".encode()
     ).hexdigest()[:16]
-    folder = json_path.parent if _writable(json_path.parent) else cache_dir() / "converted"
+    folder = _cache_folder(json_path.parent)
     target = folder / f"{json_path.stem}{('-' + variant) if variant else ''}.{key}.onnx"
     if target.is_file():
         return target
-    from movenet.models.convert.tfjs import read_graph_model
-    from movenet.models.convert.to_onnx import convert_graph
-
     print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
     model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs)
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,27 +81,44 @@ def check_precision(precision: str, backend: str = "onnxruntime") -> None:
                          f"backend {backend!r} runs: {', '.join(own)}")
 
 
-def model_path(name: str, model_dir: str | Path | None = None, precision: str = "fp32") -> Path:
-    """The ONNX file that runs `name` at `precision`: the fp32 conversion, or for "int8" the
-    quantised file (made once and cached beside it, variant ``int8``)."""
+def int8_model_path(name: str, model_dir: str | Path | None, calibration: Calibration) -> Path:
+    """Path of the int8 file of graph `name`, quantising the fp32 conversion first if needed (a few
+    seconds, once) with the activation ranges of `calibration` (supplied by the graph's family)."""
+    fp32 = onnx_model_path(name, model_dir)
+    key = hashlib.sha256(f"{fp32.name}{QUANTIZER_VERSION}{calibration.samples}".encode()).hexdigest()[:16]
+    stem = fp32.name.split(".", 1)[0]
+    target = _cache_folder(fp32.parent) / f"{stem}-{INT8_VARIANT}.{key}.onnx"
+    if not target.is_file():
+        print(f"movenet: quantising {stem} to int8 (once) ...", file=sys.stderr)
+        quantize_model(fp32, target, calibration)
+    return target
+
+
+def model_path(name: str, model_dir: str | Path | None = None, precision: str = "fp32", *,
+               calibration: Calibration | None = None) -> Path:
+    """The ONNX file that runs graph `name` at `precision`: the fp32 conversion, or for "int8" the
+    quantised file (made once with `calibration` and cached beside it, variant ``int8``)."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; available: {', '.join(PRECISIONS)}")
     if precision == "int8":
-        from movenet.models.quantize import int8_model_path
-
-        return int8_model_path(name, model_dir)
+        if calibration is None:
+            raise ValueError(f"precision 'int8' of {name!r} needs its family's calibration inputs "
+                             "(load it with movenet.api.load_network or create_detector)")
+        return int8_model_path(name, model_dir, calibration)
     return onnx_model_path(name, model_dir)
 
 
 def load_network(name: str, model_dir: str | Path | None = None, *, backend: str = "onnxruntime",
-                 threads: int | None = None, precision: str = "fp32") -> Backend:
-    """The named MoveNet network, converted if needed and loaded on `backend`.
+                 threads: int | None = None, precision: str = "fp32",
+                 calibration: Calibration | None = None) -> Network:
+    """The graph `name`, converted if needed and loaded on `backend`.
 
-    precision: "fp32" (default, matches TF.js), "int8" (quantised file, any backend), "bf16" or
-    "fp16" (backend="openvino" on a CPU that supports it). ValueError for an unknown precision, a
-    backend that cannot run it, or a CPU without the instructions.
+    precision: "fp32" (default, matches TF.js), "int8" (quantised file, any backend; needs the
+    family's `calibration`), "bf16" or "fp16" (backend="openvino" on a CPU that supports it).
+    ValueError for an unknown precision, a backend that cannot run it, or a CPU without the
+    instructions.
     """
     check_precision(precision, backend)
     inference_precision = precision if precision in _COMPUTE_PRECISIONS else "fp32"
-    return create_backend(model_path(name, model_dir, precision), backend=backend, threads=threads,
-                          inference_precision=inference_precision)
+    return create_backend(model_path(name, model_dir, precision, calibration=calibration), backend=backend,
+                          threads=threads, inference_precision=inference_precision)

@@ -20,8 +20,8 @@ import numpy as np
 from movenet.errors import MovenetError
 
 
-class Backend(Protocol):
-    """A loaded network ready to run on one input tensor."""
+class Network(Protocol):
+    """A loaded network ready to run on one input tensor (the engine's name is `name`)."""
 
     name: str
     input_name: str
@@ -30,6 +30,10 @@ class Backend(Protocol):
     def run(self, inputs: np.ndarray) -> list[np.ndarray]:
         """Run the network on one input; returns the outputs in `output_names` order."""
         ...
+
+
+#: The former name of :class:`Network`.
+Backend = Network
 
 
 class BackendUnavailableError(MovenetError, ImportError):
@@ -42,14 +46,14 @@ BackendFactory = Callable[..., Backend]
 
 
 def _onnxruntime(model_path: Path, threads: int | None) -> Backend:
-    from movenet.runtime.onnxruntime import OnnxRuntimeBackend
+    from movenet.runtime.onnxruntime import OnnxRuntimeBackend  # lazily: only the engine asked for is imported
 
     return OnnxRuntimeBackend(model_path, threads=threads)
 
 
 def _openvino(model_path: Path, threads: int | None, inference_precision: str = "fp32") -> Backend:
     try:
-        from movenet.runtime.openvino import OpenVinoBackend
+        from movenet.runtime.openvino import OpenVinoBackend  # optional dependency, imported on demand
     except ImportError as exc:
         raise BackendUnavailableError(
             f"backend 'openvino' is not available ({exc}): pip install 'openvino>=2025.4'") from exc

@@ -68,10 +68,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from movenet.api import canonical_model_name
+import movenet
+from movenet.api import EngineOptions, build_detector, canonical_model_name
 from movenet.errors import ModelFileError
-from movenet.models.catalog import MODEL_NAMES
-from movenet.runtime import Backend
+from movenet.registry import MODEL_NAMES, MODELS
 from movenet.web.errors import ApiError, error_body
 from movenet.web.messages import DEFAULT_MAX_PIXELS, decode_image, pack_frame, split_frame_message
 from movenet.web.networks import NetworkLoader, NetworkPool
@@ -99,11 +99,7 @@ __all__ = [
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-MODEL_DESCRIPTIONS = {
-    "lightning": "SinglePose Lightning: one person, 192x192 input, fastest",
-    "thunder": "SinglePose Thunder: one person, 256x256 input, most accurate",
-    "multipose": "MultiPose Lightning: up to 6 people with boxes and track ids",
-}
+MODEL_DESCRIPTIONS = {name: entry.description for name, entry in MODELS.items()}
 
 
 def create_app(*, model_dir: str | Path | None = None, threads: int | None = None,
@@ -117,27 +113,20 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
         ``create_detector``); ignored when `network_loader` is given.
     max_body_bytes: largest POST body and WebSocket frame message (413 beyond it).
     max_pixels: largest decoded image, width x height (413 beyond it).
-    network_loader: ``name -> Backend``; default ``load_network(name, model_dir, threads=threads)``.
-        Each model's network is loaded once, on first use, and shared.
+    network_loader: ``graph name -> Network``; default ``movenet.api.load_network`` on the
+        engine a request or stream asks for. Each network is loaded once, on first use, and shared.
     preload: models to load now rather than on first use (errors surface here).
     allowed_origins: extra browser origins allowed to open ``/v1/stream`` (same-origin always is).
     frame_hook: called with a :class:`FrameEvent` after each stream frame (recording, tests).
     """
-    import movenet
-
     if max_body_bytes < 1:
         raise ValueError(f"max_body_bytes must be positive, got {max_body_bytes}")
     if max_pixels < 1:
         raise ValueError(f"max_pixels must be positive, got {max_pixels}")
-    if network_loader is None:
-        from movenet.models.store import load_network
-
-        def network_loader(name: str) -> Backend:
-            return load_network(name, model_dir, threads=threads)
-
-    server = ServerState(NetworkPool(network_loader), model_dir, max_body_bytes, max_pixels, frame_hook)
+    pool = NetworkPool(EngineOptions(threads=threads, model_dir=model_dir), network_loader)
+    server = ServerState(pool, model_dir, max_body_bytes, max_pixels, frame_hook)
     for name in preload:
-        server.pool.get(canonical_model_name(name))
+        build_detector(canonical_model_name(name), pool.networks())
     origins = frozenset(allowed_origins)
 
     app = FastAPI(title="MoveNet", version=movenet.__version__, docs_url=None, redoc_url=None,
@@ -178,12 +167,10 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
 
     @app.get("/v1/models", response_model=ModelsOut, summary="The models, whether present and loaded")
     async def models() -> dict[str, Any]:
-        from movenet.models.catalog import get_spec
-
         available = await run_in_threadpool(lambda: {name: server.available(name) for name in MODEL_NAMES})
         loaded = server.pool.loaded()
         return {"default": "lightning", "models": [
-            {"name": name, "description": MODEL_DESCRIPTIONS[name], "input_size": get_spec(name).input_size,
+            {"name": name, "description": MODEL_DESCRIPTIONS[name], "input_size": MODELS[name].input_size,
              "available": available[name], "loaded": name in loaded} for name in MODEL_NAMES]}
 
     @app.post("/v1/poses", summary="Poses in one image", response_model=FrameOut,

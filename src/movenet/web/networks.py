@@ -1,4 +1,5 @@
-"""The networks the server runs: each model's loaded once, on first use, and shared by all clients."""
+"""The networks the server runs: loaded once per engine setting, on first use, and shared by all
+clients (one :class:`movenet.api.Networks` per engine setting)."""
 
 from __future__ import annotations
 
@@ -6,35 +7,41 @@ import logging
 import threading
 from collections.abc import Callable
 
-from movenet.models.catalog import MODEL_NAMES
-from movenet.runtime import Backend
+from movenet.api import EngineOptions, Networks, networks_for
+from movenet.registry import MODELS
+from movenet.runtime import Network
 
 __all__ = ["NetworkLoader", "NetworkPool"]
 
 log = logging.getLogger("movenet.web")
 
-NetworkLoader = Callable[[str], Backend]
+#: ``graph name -> Network`` on the server's engine (a stand-in for the default loader, e.g. in tests).
+NetworkLoader = Callable[[str], Network]
 
 
 class NetworkPool:
-    """Loads each model's network once, on first use, and shares it (thread-safe)."""
+    """One shared :class:`Networks` per engine setting (thread-safe)."""
 
-    def __init__(self, loader: NetworkLoader) -> None:
+    def __init__(self, default: EngineOptions, loader: NetworkLoader | None = None) -> None:
+        self.default = default
         self._loader = loader
-        self._networks: dict[str, Backend] = {}
-        self._locks = {name: threading.Lock() for name in MODEL_NAMES}
+        self._pools: dict[EngineOptions, Networks] = {}
+        self._lock = threading.Lock()
 
-    def get(self, name: str) -> Backend:
-        network = self._networks.get(name)
-        if network is not None:
-            return network
-        with self._locks[name]:  # two first requests for a model load it once
-            network = self._networks.get(name)
-            if network is None:
-                log.info("loading the %s network", name)
-                network = self._loader(name)
-                self._networks[name] = network
-        return network
+    def networks(self, engine: EngineOptions | None = None) -> Networks:
+        engine = engine or self.default
+        with self._lock:
+            pool = self._pools.get(engine)
+            if pool is None:
+                if self._loader is None:
+                    pool = networks_for(engine)
+                else:
+                    loader = self._loader
+                    pool = Networks(engine, lambda name, _engine: loader(name))
+                self._pools[engine] = pool
+        return pool
 
     def loaded(self) -> list[str]:
-        return [name for name in MODEL_NAMES if name in self._networks]
+        """The models all of whose graphs are loaded on some engine, in registry order."""
+        keys = {key for pool in list(self._pools.values()) for key in pool.loaded()}
+        return [name for name, entry in MODELS.items() if all(g in keys for g in entry.graphs)]

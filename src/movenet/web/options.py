@@ -1,5 +1,5 @@
-"""Detector options of a request or a stream (model, smoothing, multipose settings), parsed from
-query strings or JSON."""
+"""Detector options of a request or a stream (model, engine, smoothing, per-model settings),
+parsed from query strings or JSON."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from movenet.api import PoseDetector, canonical_model_name, detector_on_network
+from movenet.api import EngineOptions, PoseDetector, build_detector, canonical_model_name
 from movenet.families.movenet.constants import MULTIPOSE_DEFAULT_MAX_DIMENSION
+from movenet.families.movenet.decode import check_target
 from movenet.families.movenet.multipose import check_multipose_options, tracker_type_name
-from movenet.runtime import Backend
+from movenet.registry import option_names
+from movenet.web.networks import NetworkPool
 
 __all__ = ["StreamConfig"]
+
 
 def _parse_bool(value: Any) -> bool:
     if isinstance(value, bool):
@@ -44,9 +47,26 @@ def _parse_number(value: Any, *, integer: bool = False) -> float | int | None:
     return float(value)
 
 
+def _parse_target(value: Any) -> str | tuple[float, float]:
+    """"center", "largest", an [x, y] pair or an "x,y" string."""
+    if isinstance(value, str) and "," in value:
+        value = value.split(",")
+    target = check_target(value)
+    return target if isinstance(target, str) else (float(target[0]), float(target[1]))
+
+
+#: StreamConfig fields -> the detector option they set (the engine fields are separate).
+_DETECTOR_OPTIONS = {"smoothing": "enable_smoothing", "min_pose_score": "min_pose_score", "tracker": "tracker",
+                     "max_poses": "max_poses", "multipose_max_dim": "multipose_max_dimension",
+                     "decoder": "decoder", "target": "target"}
+
+
 @dataclass(frozen=True)
 class StreamConfig:
-    """Detector options of a request or a stream. ``tracker`` "none" turns multipose tracking off."""
+    """Detector options of a request or a stream. ``tracker`` "none" turns multipose tracking off.
+
+    Every field is validated whatever the model; the detector gets the ones its model accepts
+    (the page keeps, say, its tracker setting while switching to a single-pose model)."""
 
     model: str = "lightning"
     smoothing: bool = True
@@ -54,6 +74,10 @@ class StreamConfig:
     tracker: str = "boundingBox"
     max_poses: int | None = None
     multipose_max_dim: int = MULTIPOSE_DEFAULT_MAX_DIMENSION
+    backend: str = "onnxruntime"
+    precision: str = "fp32"
+    decoder: str = "graph"
+    target: str | tuple[float, float] = "center"
 
     def updated(self, changes: Mapping[str, Any]) -> StreamConfig:
         """A copy with `changes` applied (JSON values or query strings); ValueError names the bad field."""
@@ -63,10 +87,10 @@ class StreamConfig:
             if key not in known:
                 raise ValueError(f"unknown option {key!r}; known: {', '.join(sorted(known))}")
             try:
-                if key == "model":
+                if key in ("model", "backend", "precision", "decoder"):
                     if not isinstance(raw, str):
-                        raise ValueError(f"expected a model name, got {raw!r}")
-                    values[key] = canonical_model_name(raw)
+                        raise ValueError(f"expected a name, got {raw!r}")
+                    values[key] = canonical_model_name(raw) if key == "model" else raw
                 elif key == "smoothing":
                     values[key] = _parse_bool(raw)
                 elif key == "min_pose_score":
@@ -79,18 +103,35 @@ class StreamConfig:
                 elif key == "tracker":
                     kind = tracker_type_name(raw if isinstance(raw, str) or raw is None else str(raw))
                     values[key] = "none" if kind is None else kind
+                elif key == "target":
+                    values[key] = _parse_target(raw)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{key}: {exc}") from None
         config = replace(self, **values)
         check_multipose_options(min_pose_score=config.min_pose_score, max_dimension=config.multipose_max_dim,
                                 tracker=config.tracker, max_poses=config.max_poses)
+        config.engine()  # unknown backend or precision
+        if config.decoder not in ("graph", "heads"):
+            raise ValueError(f"decoder must be 'graph' or 'heads', got {config.decoder!r}")
         return config
 
-    def build(self, network: Backend) -> PoseDetector:
-        """A fresh detector (no temporal state) on the shared `network`."""
-        return detector_on_network(self.model, network, enable_smoothing=self.smoothing,
-                                   min_pose_score=self.min_pose_score, tracker=tracker_type_name(self.tracker),
-                                   max_poses=self.max_poses, multipose_max_dimension=self.multipose_max_dim)
+    def engine(self) -> EngineOptions:
+        return EngineOptions(backend=self.backend, precision=self.precision)
+
+    def detector_options(self) -> dict[str, Any]:
+        """The options for this config's model (only those the model accepts)."""
+        accepted = option_names(self.model)
+        options = {option: getattr(self, name) for name, option in _DETECTOR_OPTIONS.items() if option in accepted}
+        if "tracker" in options:
+            options["tracker"] = tracker_type_name(self.tracker)
+        return options
+
+    def build(self, pool: NetworkPool) -> PoseDetector:
+        """A fresh detector (no temporal state) on the pool's shared networks (loaded on first use)."""
+        engine = self.engine()
+        engine = EngineOptions(backend=engine.backend, threads=pool.default.threads, precision=engine.precision,
+                               model_dir=pool.default.model_dir)
+        return build_detector(self.model, pool.networks(engine), **self.detector_options())
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from movenet.api import PoseDetector
 from movenet.errors import ModelFileError
 from movenet.io.results import frame_record
+from movenet.models.fetch import model_files
+from movenet.registry import get_entry
 from movenet.web.errors import ApiError, error_body
 from movenet.web.messages import decode_image, split_frame_message
 from movenet.web.networks import NetworkPool
@@ -54,10 +56,9 @@ class ServerState:
         """Whether the model's weights are present and intact (checked once when they are)."""
         if name in self._available or name in self.pool.loaded():
             return True
-        from movenet.models.fetch import model_files
-
         try:
-            model_files(name, self.model_dir, fetch=False)
+            for graph in get_entry(name).graphs:
+                model_files(graph, self.model_dir, fetch=False)
         except (ModelFileError, ValueError):
             return False
         self._available.add(name)
@@ -66,7 +67,7 @@ class ServerState:
     def detect_image(self, config: StreamConfig, body: bytes) -> tuple[dict[str, Any], float]:
         start = time.perf_counter()
         rgb = decode_image(body, self.max_pixels, "request body")
-        detector = config.build(self.pool.get(config.model))
+        detector = config.build(self.pool)
         poses = detector.estimate_poses(rgb)
         height, width = rgb.shape[:2]
         return frame_record(0, None, width, height, poses), (time.perf_counter() - start) * 1000
@@ -96,7 +97,7 @@ class StreamSession:
             start = time.perf_counter()
             rgb = decode_image(image, self.server.max_pixels, "frame")
             if self.detector is None:
-                self.detector = self.config.build(self.server.pool.get(self.config.model))
+                self.detector = self.config.build(self.server.pool)
             poses = self.detector.estimate_poses(rgb, float(timestamp))
             elapsed = (time.perf_counter() - start) * 1000
             height, width = rgb.shape[:2]
@@ -140,9 +141,11 @@ class StreamSession:
             except ValueError as exc:
                 return {"type": "error", **error_body(422, str(exc)), "id": None}
             try:
-                await run_in_threadpool(self.server.pool.get, config.model)
+                await run_in_threadpool(config.build, self.server.pool)  # loads its networks now
             except ModelFileError as exc:
                 return {"type": "error", **error_body(503, str(exc)), "id": None}
+            except ValueError as exc:  # e.g. decoder="heads" at precision int8
+                return {"type": "error", **error_body(422, str(exc)), "id": None}
             if config != self.config:
                 self.config = config
                 self.detector = None  # fresh temporal state for the new settings

@@ -19,7 +19,8 @@ def _network_input(model: str, image: np.ndarray, shape: tuple[int, ...]) -> np.
         from movenet.families.movenet.multipose import MultiPoseDetector
 
         return MultiPoseDetector.preprocess_image(image)
-    from movenet.ops.crop_and_resize import crop_and_resize, init_crop_region
+    from movenet.families.movenet.crop_region import init_crop_region
+    from movenet.ops.crop_and_resize import crop_and_resize
 
     crop = init_crop_region(True, image.shape[0], image.shape[1])
     return crop_and_resize(image, crop, shape[1])[None]

@@ -61,7 +61,7 @@ def network(model: str, backend: str = "onnxruntime", precision: str = "fp32") -
     if key == (model, "onnxruntime", "fp32"):
         return base
     if key not in _networks:
-        from movenet.models.store import load_network
+        from movenet.api import load_network
 
         _networks[key] = load_network(model, backend=backend, precision=precision)
     return _networks[key]
@@ -120,7 +120,7 @@ def _example_pose_shift(model: str, backend: str, precision: str) -> tuple[float
     from movenet.families.movenet.constants import INPUT_SIZES
     from movenet.families.movenet.multipose import MultiPoseDetector
     from movenet.families.movenet.singlepose import SinglePoseDetector
-    from movenet.models.quantize import example_image
+    from movenet.io.images import example_image_path as example_image
 
     def detect(net: Any) -> Any:
         det = (MultiPoseDetector(net) if model == "multipose"
@@ -160,13 +160,14 @@ def test_precision_gives_poses_close_to_fp32(model: str, backend: str, precision
 def test_int8_file_is_cached_beside_fp32_and_quantised() -> None:
     import onnx
 
+    from movenet.families.movenet.calibration import calibration
     from movenet.models.store import model_path, onnx_model_path
 
     get_network("lightning")  # skip without weights
-    path = model_path("lightning", precision="int8")
+    path = model_path("lightning", precision="int8", calibration=calibration("lightning"))
     assert path.is_file() and "-int8." in path.name
     assert path.parent == onnx_model_path("lightning").parent
-    assert model_path("lightning", precision="int8") == path  # made once, then reused
+    assert model_path("lightning", precision="int8", calibration=calibration("lightning")) == path  # made once
     ops = [n.op_type for n in onnx.load(str(path), load_external_data=False).graph.node]
     assert ops.count("QuantizeLinear") >= 20 and "Conv" in ops  # quantised, the stem and heads kept float
 

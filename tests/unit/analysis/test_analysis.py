@@ -516,6 +516,7 @@ def test_movenet_main_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 # --- the report in a real browser -----------------------------------------------------------------
 
+@pytest.mark.browser
 def test_report_renders_in_headless_chromium(squat_analysis: Analysis, tmp_path: Path) -> None:
     page_path = tmp_path / "report.html"
     write_report(squat_analysis, page_path)

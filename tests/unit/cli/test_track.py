@@ -95,6 +95,7 @@ def test_not_a_video_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixt
     assert err.startswith("movenet: error:") and str(bogus) in err
 
 
+@pytest.mark.parity
 def test_stats_prints_jitter_with_and_without_smoothing(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["track", str(DANCE), "--stats"]) == 0
     out = capsys.readouterr().out
@@ -122,6 +123,7 @@ def _run(clip: Path, smoothing: bool, max_frames: int) -> np.ndarray:
 CLIPS = ["tfjs_dance_pose_1.mp4", "mmpose_body3d_studio.mp4"]
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("clip", CLIPS)
 def test_smoothing_cuts_jitter_by_a_third_with_under_a_frame_of_lag(clip: str) -> None:
     raw = _run(SHARED_DATA / "videos" / clip, smoothing=False, max_frames=150)
@@ -133,6 +135,7 @@ def test_smoothing_cuts_jitter_by_a_third_with_under_a_frame_of_lag(clip: str) -
     assert lag < 1.0, lag
 
 
+@pytest.mark.browser
 def test_drawn_video_plays_in_headless_chromium(tmp_path: Path) -> None:
     from browser import launch_chromium
 

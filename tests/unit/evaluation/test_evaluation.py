@@ -314,6 +314,7 @@ def _reference_run(model: str) -> tuple[KeypointDataset, list[dict[str, Any]], d
     return _runs[model]
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("protocol", ["single", "multi"])
 @pytest.mark.parametrize("model", MODELS)
 def test_ap_matches_the_reference_detections(model: str, protocol: str) -> None:

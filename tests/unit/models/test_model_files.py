@@ -16,7 +16,7 @@ import pytest
 
 from movenet.errors import ModelFileError
 from movenet.models import catalog, fetch
-from movenet.models.catalog import CATALOG, MODEL_NAMES, ModelSpec, get_spec
+from movenet.models.catalog import CATALOG, MODEL_NAMES, GraphSpec, get_spec
 from movenet.models.fetch import cache_dir, fetch_models, list_models, model_files
 
 # Captured before any test changes the environment, for the tests that use the real cache.
@@ -37,14 +37,14 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def fake_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     """Replace the catalog with specs of small generated files; returns file name -> content."""
     files: dict[str, bytes] = {}
-    specs: dict[str, ModelSpec] = {}
+    specs: dict[str, GraphSpec] = {}
     for name in MODEL_NAMES:
         real = CATALOG[name]
         json_bytes = f'{{"model": "{name}"}}'.encode()
         bin_bytes = hashlib.sha256(name.encode()).digest() * 8
         files[real.json_file] = json_bytes
         files[real.bin_file] = bin_bytes
-        specs[name] = ModelSpec(
+        specs[name] = GraphSpec(
             name=name,
             json_file=real.json_file,
             bin_file=real.bin_file,

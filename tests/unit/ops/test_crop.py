@@ -8,15 +8,15 @@ import math
 import numpy as np
 import pytest
 
-from movenet.ops.crop_and_resize import (
+from movenet.families.movenet.crop_region import (
     CropRegion,
     CropRegionFilter,
-    crop_and_resize,
     crop_to_image,
     determine_next_crop_region,
     init_crop_region,
     torso_visible,
 )
+from movenet.ops.crop_and_resize import crop_and_resize
 from movenet.types import KEYPOINT_INDEX
 
 LS, RS = KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"]

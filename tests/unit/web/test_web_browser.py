@@ -105,6 +105,7 @@ def _wait_for_model(page: Any, model: str, frames: int = 3) -> None:
         }""", arg=[model, frames], timeout=30_000)
 
 
+@pytest.mark.browser
 def test_live_page_streams_the_fake_camera_and_draws_the_servers_poses(
         server: tuple[str, list[FrameEvent]], browser: Any, shared_data: Path, tmp_path: Path) -> None:
     base, events = server

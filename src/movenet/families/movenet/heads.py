@@ -36,7 +36,10 @@ from typing import Any
 import numpy as np
 
 from movenet.errors import ModelFileError
-from movenet.ops.crop_and_resize import CropRegion
+from movenet.families.movenet.crop_region import CropRegion
+from movenet.models.fetch import model_files
+from movenet.models.store import onnx_model_path
+from movenet.runtime import Network, create_backend
 from movenet.types import NUM_KEYPOINTS
 
 __all__ = [
@@ -131,19 +134,14 @@ def head_tensor_names(json_path: str | Path) -> dict[str, str]:
 
 def heads_onnx_path(name: str, model_dir: str | Path | None = None) -> Path:
     """The converted ONNX file of `name` with the heads as extra outputs (converted once)."""
-    from movenet.models.fetch import model_files
-    from movenet.models.store import onnx_model_path
-
     json_path, _ = model_files(name, model_dir)
     names = head_tensor_names(json_path)
     return onnx_model_path(name, model_dir, extra_outputs={names[k]: 4 for k in HEAD_KEYS}, variant=HEADS_VARIANT)
 
 
 def load_heads_network(name: str, model_dir: str | Path | None = None, *, backend: str = "onnxruntime",
-                       threads: int | None = None) -> Any:  # noqa: ANN401 - a movenet.runtime.Backend
+                       threads: int | None = None) -> Network:
     """The single-pose network `name` whose outputs are the graph output, then the four heads."""
-    from movenet.runtime import create_backend
-
     if name not in ("lightning", "thunder"):
         raise ValueError(f"heads are only defined for the single-pose models, not {name!r}")
     return create_backend(heads_onnx_path(name, model_dir), backend=backend, threads=threads)

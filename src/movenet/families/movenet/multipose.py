@@ -32,9 +32,11 @@ from movenet.calculators.tracking import (
     resolve_tracker_config,
     validate_tracker_config,
 )
+from movenet.families.base import DetectorLifecycle
 from movenet.families.movenet.constants import DEFAULT_MIN_POSE_SCORE, MULTIPOSE_DEFAULT_MAX_DIMENSION
-from movenet.families.movenet.singlepose import make_pose
+from movenet.families.movenet.poses import make_pose
 from movenet.io.images import ImageSource, load_image
+from movenet.ops.bilinear import lerp_corners
 from movenet.runtime import Backend
 from movenet.types import NUM_KEYPOINTS, BoundingBox, Pose
 
@@ -162,18 +164,7 @@ class _ResizePlan:
         gathered = pixels.take(self.index).view(img.dtype).reshape(self.corners.shape)
         np.copyto(self.corners, gathered)
         tl, tr, bl, br = self.corners
-        # top = tl + (tr - tl) * x_lerp; bottom = bl + (br - bl) * x_lerp;
-        # out = top + (bottom - top) * y_lerp -- each operation rounded to float32.
-        tr -= tl
-        tr *= self.x_lerp
-        tl += tr
-        br -= bl
-        br *= self.x_lerp
-        bl += br
-        bl -= tl
-        bl *= self.y_lerp
-        tl += bl
-        return tl
+        return lerp_corners(tl, tr, bl, br, self.x_lerp, self.y_lerp)
 
     def fill_input(self, image: np.ndarray) -> np.ndarray:
         """Resize `image` into the int32 network input (truncation, as ``tf.cast``) and return it."""
@@ -224,7 +215,7 @@ def check_multipose_options(*, min_pose_score: float | None = None,
         validate_tracker_config(resolve_tracker_config(kind, tracker_config))
 
 
-class MultiPoseDetector:
+class MultiPoseDetector(DetectorLifecycle):
     """MoveNet MultiPose Lightning: up to 6 people per image, with tracking and smoothing.
 
     Use ``estimate_poses(image, timestamp_ms)`` once per frame. Each returned :class:`Pose` has
@@ -339,6 +330,7 @@ class MultiPoseDetector:
         frame's time, needed for tracking across frames and for smoothing. `flip_horizontal`
         mirrors the output x coordinates (an extension; the reference ignores it for MoveNet).
         """
+        self._check_open()
         if image is None:
             self.reset()
             return []

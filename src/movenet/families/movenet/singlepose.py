@@ -11,50 +11,25 @@ from collections.abc import Callable
 import numpy as np
 
 from movenet.calculators.filters import KEYPOINT_FILTER_CONFIG, KeypointsOneEuroFilter, timestamp_ms_to_us
-from movenet.families.movenet.constants import DEFAULT_MIN_POSE_SCORE, MIN_CROP_KEYPOINT_SCORE
-from movenet.families.movenet.decode import Target, check_target, decode, decode_single_pose
-from movenet.families.movenet.heads import Heads, head_output_indices, heads_from_outputs
-from movenet.io.images import ImageSource, load_image
-from movenet.ops.crop_and_resize import (
+from movenet.families.base import DetectorLifecycle
+from movenet.families.movenet.constants import DEFAULT_MIN_POSE_SCORE
+from movenet.families.movenet.crop_region import (
     CropRegion,
     CropRegionFilter,
-    crop_and_resize,
     crop_to_image,
     determine_next_crop_region,
     init_crop_region,
 )
+from movenet.families.movenet.decode import Target, check_target, decode, decode_single_pose
+from movenet.families.movenet.heads import Heads, head_output_indices, heads_from_outputs
+from movenet.families.movenet.poses import make_pose, pose_score
+from movenet.io.images import ImageSource, load_image
+from movenet.ops.crop_and_resize import crop_and_resize
 from movenet.runtime import Backend
-from movenet.types import KEYPOINT_NAMES, NUM_KEYPOINTS, Keypoint, Pose
+from movenet.types import NUM_KEYPOINTS, Pose
 
 
-def pose_score(scores: np.ndarray) -> float:
-    """Mean of the keypoint scores above 0.2, or 0 when none is (reference 2.5), summed one by
-    one in float64 as the reference does (numpy's pairwise sum can differ in the last bit)."""
-    total = 0.0
-    count = 0
-    for s in scores.tolist():  # plain floats: 17 numpy scalars would cost more than the sum
-        if s > MIN_CROP_KEYPOINT_SCORE:
-            total += s
-            count += 1
-    return total / count if count else 0.0
-
-
-def make_pose(yx_norm: np.ndarray, scores: np.ndarray, height: int, width: int, score: float,
-              flip_horizontal: bool = False) -> Pose:
-    """A Pose in pixels from image-normalized (y, x) keypoints."""
-    ys = yx_norm[:, 0] * height
-    xs = yx_norm[:, 1] * width
-    if flip_horizontal:
-        xs = width - 1 - xs
-    keypoints = tuple(
-        Keypoint(x=x, y=y, score=s, name=name)
-        for x, y, s, name in zip(xs.tolist(), ys.tolist(), np.asarray(scores, np.float64).tolist(),
-                                 KEYPOINT_NAMES, strict=True)
-    )
-    return Pose(keypoints=keypoints, score=score)
-
-
-class SinglePoseDetector:
+class SinglePoseDetector(DetectorLifecycle):
     """MoveNet SinglePose (Lightning or Thunder) with the reference's crop loop and smoothing.
 
     Use `estimate_poses(image, timestamp_ms)` once per frame; pass increasing timestamps for a
@@ -181,6 +156,7 @@ class SinglePoseDetector:
         frame's time, needed for smoothing. `flip_horizontal` mirrors the output x coordinates
         (an extension; the reference ignores it for MoveNet).
         """
+        self._check_open()
         if image is None:
             self.reset()
             return []

@@ -8,7 +8,6 @@ between consecutive layers, so the network runs in NCHW without extra copies.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -443,12 +442,3 @@ def convert_graph(graph: TfjsGraph, extra_outputs: dict[str, int] | None = None)
     onnx.checker.check_model(model)
     return model
 
-
-def convert_file(json_path: str | Path, onnx_path: str | Path) -> Path:
-    """Convert a TF.js model.json (with its .bin) to an ONNX file."""
-    from movenet.models.convert.tfjs import read_graph_model
-
-    model = convert_graph(read_graph_model(json_path))
-    onnx_path = Path(onnx_path)
-    onnx.save(model, str(onnx_path))
-    return onnx_path

@@ -17,9 +17,9 @@ import pytest
 
 from movenet.families.movenet import decode as dec
 from movenet.families.movenet.constants import INPUT_SIZES
+from movenet.families.movenet.crop_region import CropRegion
 from movenet.families.movenet.heads import HEAD_KEYS, Heads, head_output_indices, head_tensor_names, load_heads_network
 from movenet.families.movenet.singlepose import SinglePoseDetector
-from movenet.ops.crop_and_resize import CropRegion
 from movenet.types import KEYPOINT_INDEX, NUM_KEYPOINTS, Pose
 
 from conftest import FIXTURES, SHARED_DATA, get_network
@@ -222,6 +222,7 @@ def test_heads_shapes_and_raw_output(model: str) -> None:
 
 # --- equality with the graph on real data -----------------------------------------------------
 
+@pytest.mark.parity
 @pytest.mark.parametrize("model", MODELS)
 def test_heads_decoder_equals_graph_on_stills(model: str) -> None:
     """Every still of the oracle fixture list: our decoder on the heads equals the graph's output of
@@ -252,6 +253,7 @@ def test_heads_decoder_equals_graph_on_stills(model: str) -> None:
     assert px <= 1e-3 and score == 0.0, (px, score)  # measured: bit-identical (0 px, 0 score)
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("model", MODELS)
 def test_heads_decoder_equals_graph_on_video(model: str) -> None:
     """Video with the crop loop and smoothing: the two detectors stay identical frame after frame."""

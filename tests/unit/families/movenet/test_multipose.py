@@ -394,6 +394,7 @@ class Comparison:
         assert len(set(ours)) == len(ours) and len(set(theirs)) == len(theirs), sorted(self.id_pairs)
 
 
+@pytest.mark.parity
 def test_stills_match_tfjs() -> None:
     data = _data_or_skip()
     doc = _fixture("multipose_images.json")
@@ -413,6 +414,7 @@ def test_stills_match_tfjs() -> None:
     cmp.check(1000)
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize(
     ("fixture", "tracker"),
     [("multipose_sequence_posetrack.json", "boundingBox"), ("multipose_sequence_posetrack_keypoint.json", "keypoint")],

@@ -1,0 +1,104 @@
+"""What the `movenet` subcommands share: exit codes, error lines, the progress display, the
+example image, and the option groups (engine, model) whose choices come from the registry."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from movenet.io.images import example_image_path
+from movenet.registry import MODEL_NAMES, MODELS, option_names
+from movenet.runtime import BACKENDS
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILURE",
+    "EXIT_OK",
+    "Progress",
+    "add_model_option",
+    "detector_options",
+    "engine_options",
+    "error",
+    "example_image",
+    "model_names",
+]
+
+#: 0 success, 2 bad input or usage (other inputs are still processed), 1 other errors.
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+#: The bundled example photo (NASA astronaut portrait, public domain).
+example_image = example_image_path
+
+
+def error(message: str) -> None:
+    """One error line on stderr."""
+    print(f"movenet: error: {message}", file=sys.stderr)
+
+
+class Progress:
+    """A one-line frames/s progress display on stderr, shown only when it is a terminal."""
+
+    def __init__(self, total: int | None) -> None:
+        self._clock = time.monotonic
+        self._start = self._last = self._clock()
+        self._total = total
+        self._enabled = sys.stderr.isatty()
+
+    def update(self, done: int) -> None:
+        now = self._clock()
+        if not self._enabled or now - self._last < 0.25:
+            return
+        self._last = now
+        rate = done / max(now - self._start, 1e-9)
+        total = f"/{self._total}" if self._total else ""
+        print(f"\rframe {done}{total}  {rate:6.1f} frames/s", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._enabled:
+            print(file=sys.stderr)
+
+
+def model_names(where: Callable[[str], bool] = lambda name: True) -> list[str]:
+    """The registered model names (the `--model` choices) for which `where(name)` holds."""
+    return [name for name in MODEL_NAMES if where(name)]
+
+
+def add_model_option(parser: argparse.ArgumentParser, choices: list[str] | None = None,
+                     default: str = "lightning") -> None:
+    parser.add_argument("--model", default=default, choices=choices if choices is not None else model_names(),
+                        help=", ".join(f"{n}: {MODELS[n].description}" for n in (choices or model_names())))
+
+
+def engine_options() -> argparse.ArgumentParser:
+    """--backend and --precision (a parent parser)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--backend", default="onnxruntime", choices=sorted(BACKENDS),
+                        help="inference engine (openvino: pip install 'movenet[openvino]')")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "int8", "bf16", "fp16"],
+                        help="fp32 (default, matches TF.js) or an opt-in faster mode, see docs/performance.md")
+    return parser
+
+
+#: argparse destination -> detector option, for the options the subcommands share.
+_OPTION_OF = {"min_pose_score": "min_pose_score", "tracker": "tracker", "max_poses": "max_poses",
+              "multipose_max_dim": "multipose_max_dimension"}
+
+
+def detector_options(args: argparse.Namespace, **fixed: Any) -> dict[str, Any]:
+    """The detector options the user gave (flags left unset are not passed, so the model's own
+    defaults apply; a flag the model does not take is an error from ``create_detector``), plus
+    `fixed`. ``--tracker none`` means no tracking (None)."""
+    options: dict[str, Any] = {}
+    for dest, option in _OPTION_OF.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            options[option] = None if (option == "tracker" and value == "none") else value
+    options.update(fixed)
+    accepted = option_names(args.model)
+    # enable_smoothing is a shared setting of the commands; pass it only to models that have it.
+    if "enable_smoothing" in options and "enable_smoothing" not in accepted:
+        del options["enable_smoothing"]
+    return options
