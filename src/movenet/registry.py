@@ -9,11 +9,21 @@ the choice lists, each model's options, skeleton and graphs.
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 from movenet.families.base import ModelEntry
 from movenet.families.movenet.entry import MODELS as MOVENET_MODELS
 
-__all__ = ["MODELS", "MODEL_NAMES", "canonical_model_name", "entry_for_graph", "get_entry", "option_names"]
+__all__ = [
+    "MODELS",
+    "MODEL_NAMES",
+    "canonical_model_name",
+    "entry_for_graph",
+    "get_entry",
+    "models_with_option",
+    "option_default",
+    "option_names",
+]
 
 #: Each family's entries, in listing order.
 _FAMILIES: tuple[tuple[ModelEntry, ...], ...] = (MOVENET_MODELS,)
@@ -41,6 +51,20 @@ def get_entry(model: str) -> ModelEntry:
 def option_names(model: str) -> tuple[str, ...]:
     """The options `model` accepts (besides the engine options)."""
     return tuple(f.name for f in fields(get_entry(model).options))
+
+
+def option_default(option: str) -> Any:  # noqa: ANN401 - whatever the option holds
+    """The default of `option` in the first model that takes it; KeyError if none does."""
+    for entry in MODELS.values():
+        for f in fields(entry.options):
+            if f.name == option:
+                return f.default
+    raise KeyError(option)
+
+
+def models_with_option(option: str) -> list[str]:
+    """The models that take `option`, in listing order."""
+    return [name for name in MODELS if option in option_names(name)]
 
 
 def entry_for_graph(graph: str) -> ModelEntry | None:

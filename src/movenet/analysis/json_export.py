@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,6 @@ def write_json(analysis: Analysis, path: str | Path) -> None:
     """Write :func:`analysis_to_json` to `path` (``"-"``: stdout)."""
     text = json.dumps(analysis_to_json(analysis), indent=1, allow_nan=False)
     if str(path) == "-":
-        import sys
-
         sys.stdout.write(text + "\n")
     else:
         Path(path).write_text(text + "\n", encoding="utf-8")

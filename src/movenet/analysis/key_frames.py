@@ -12,6 +12,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from movenet.analysis.angles import JOINTS, keypoint_array, select_pose
 from movenet.analysis.result import Analysis, KeyFrame
+from movenet.draw import draw_poses
+from movenet.io.video import VideoError, open_source
 from movenet.types import KEYPOINT_INDEX, Pose
 
 __all__ = ["KEY_FRAME_MAX_SIZE", "MAX_KEY_FRAMES", "annotate_frame", "choose_key_frames", "fill_key_frames"]
@@ -53,8 +55,6 @@ def _font(size: int) -> Any:
 def annotate_frame(image: np.ndarray, pose: Pose | None, analysis: Analysis, index: int) -> np.ndarray:
     """`image` with the pose drawn (:func:`movenet.draw.draw_poses`) and the exercise's angles
     written beside their joints, scaled down to fit :data:`KEY_FRAME_MAX_SIZE`."""
-    from movenet.draw import draw_poses
-
     drawn = draw_poses(image, [pose] if pose is not None else [], min_score=analysis.min_score)
     canvas = Image.fromarray(drawn)
     h, w = drawn.shape[:2]
@@ -86,8 +86,6 @@ def annotate_frame(image: np.ndarray, pose: Pose | None, analysis: Analysis, ind
 
 def fill_key_frames(analysis: Analysis, video: str | Path) -> None:
     """Decode `video` again up to the last key frame and set each key frame's annotated JPEG."""
-    from movenet.io.video import VideoError, open_source
-
     wanted = {k.index: k for k in analysis.key_frames}
     if not wanted:
         return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from movenet import api  # called as api.create_detector: one patch point for tests
 from movenet.analysis.angles import PosesInput, joint_angles, select_pose
 from movenet.analysis.balance import sway
 from movenet.analysis.key_frames import choose_key_frames, fill_key_frames
@@ -15,10 +15,9 @@ from movenet.analysis.reps import DEFAULT_HYSTERESIS, Exercise, count_reps, exer
 from movenet.analysis.reps import rep_thresholds as _rep_thresholds
 from movenet.analysis.result import Analysis
 from movenet.analysis.rom import range_of_motion
+from movenet.api import PoseDetector
+from movenet.io.video import VideoError, open_source
 from movenet.types import Pose
-
-if TYPE_CHECKING:
-    from movenet.api import PoseDetector
 
 __all__ = ["analyze_poses", "analyze_video"]
 
@@ -81,14 +80,11 @@ def analyze_video(
 
     A video that cannot be opened raises :class:`movenet.VideoError`. One that is damaged part way
     is analysed up to the damage, and the problem is recorded in ``Analysis.error``."""
-    from movenet.api import create_detector
-    from movenet.io.video import VideoError, open_source
-
     spec = get_exercise(exercise)
     source = open_source(video)
     try:
         if detector is None:
-            detector = create_detector(model, model_dir=model_dir, threads=threads)
+            detector = api.create_detector(model, model_dir=model_dir, threads=threads)
         detector.reset()
         poses: list[list[Pose]] = []
         times: list[float] = []

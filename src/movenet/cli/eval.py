@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from movenet.api import create_detector
+from movenet import api  # called as api.create_detector: one patch point for tests
 from movenet.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, add_model_option, detector_options
 from movenet.cli.common import error as _error
 from movenet.evaluation import (
@@ -100,7 +100,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             return EXIT_FAILURE
     dataset = load_keypoint_dataset(args.annotations) if args.annotations is not None else None  # ValueError: exit 2
     protocol = args.protocol or ("multi" if args.model == "multipose" else "single")
-    detector = create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
+    detector = api.create_detector(args.model, model_dir=args.model_dir, threads=args.threads,
                                backend=getattr(args, "backend", "onnxruntime"),
                                precision=getattr(args, "precision", "fp32"),
                                **detector_options(argparse.Namespace(

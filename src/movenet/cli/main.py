@@ -20,8 +20,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from movenet import api  # called as api.create_detector: one patch point for tests
 from movenet.analysis.jitter import jitter_report
-from movenet.api import PoseDetector, create_detector
+from movenet.api import PoseDetector
 from movenet.bench import format_result, run_benchmark
 from movenet.cli.analyze import add_analyze_parser
 from movenet.cli.common import (
@@ -61,7 +62,7 @@ def _draw_path(draw_dir: Path, source: Path, used: set[str]) -> Path:
 
 
 def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True) -> PoseDetector:
-    return create_detector(args.model, model_dir=args.model_dir, threads=args.threads, backend=args.backend,
+    return api.create_detector(args.model, model_dir=args.model_dir, threads=args.threads, backend=args.backend,
                            precision=args.precision, **detector_options(args, enable_smoothing=enable_smoothing))
 
 

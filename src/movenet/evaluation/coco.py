@@ -53,16 +53,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from PIL import Image
 
+from movenet.api import PoseDetector
 from movenet.errors import ImageError
 from movenet.io.images import image_paths, load_image
 from movenet.types import KEYPOINT_INDEX, KEYPOINT_NAMES, NUM_KEYPOINTS, Pose
-
-if TYPE_CHECKING:
-    from movenet.api import PoseDetector
 
 __all__ = [
     "COCO_SIGMAS",
@@ -266,8 +265,6 @@ def select_images(dataset: KeypointDataset, protocol: str = "multi", split: str 
 def load_dataset_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Decode an image as stored (Pillow, ``convert("RGB")``, no EXIF orientation, as COCO
     annotations assume): ``HxWx3`` uint8. Raises :class:`ImageError` naming the file."""
-    from PIL import Image
-
     p = Path(path)
     if not p.is_file():
         raise ImageError(f"{p}: no such file")
@@ -421,6 +418,7 @@ def _coco_stats(dataset: KeypointDataset, results: Sequence[Mapping[str, Any]],
                 image_ids: Sequence[int]) -> dict[str, float | None]:
     """COCOeval keypoint summary on `image_ids`; None where COCOeval reports -1 (nothing to score)."""
     try:
+        # optional dependency (the eval extra), imported only to score
         from pycocotools.coco import COCO
         from pycocotools.cocoeval import COCOeval
     except ImportError as exc:  # pragma: no cover - depends on the environment

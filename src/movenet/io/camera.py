@@ -38,7 +38,7 @@ class CameraSource(FrameSource):
         super().__init__()
         self.name = f"camera {index}"
         try:
-            import cv2
+            import cv2  # optional dependency (the camera extra), imported only for a camera
         except ImportError as exc:
             raise VideoError(
                 f"{self.name}: reading cameras needs OpenCV; install it with "

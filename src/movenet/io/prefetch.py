@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Generator, Iterable
 from typing import Any
 
@@ -14,9 +16,6 @@ def prefetch(frames: Iterable[Frame], depth: int = 8) -> Generator[Frame, None, 
     """Decode ahead in a background thread, so decoding overlaps inference (PyAV and ONNX Runtime
     both release the GIL). Errors from the source are re-raised in order, after the frames before
     them; the queue is bounded, so memory stays flat."""
-    import queue
-    import threading
-
     q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 

@@ -3,6 +3,7 @@ a long run still leaves a valid file holding everything before it."""
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
@@ -63,8 +64,6 @@ class CsvPosesWriter:
     """One CSV row per frame x person x keypoint, flushed per frame (valid up to the last frame)."""
 
     def __init__(self, path: str | Path) -> None:
-        import csv
-
         self._own = str(path) != "-"
         if self._own:
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -190,6 +190,7 @@ def quantize_model(fp32_path: Path, target: Path, calibration: Calibration, *, k
     ranges from `calibration`'s inputs.
 
     keep_float=False quantises every convolution (for comparison: much less accurate)."""
+    # Imported here: onnxruntime.quantization is heavy and only needed the one time a file is made.
     import onnx
     import onnxruntime as ort
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static

@@ -8,11 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from movenet.api import EngineOptions, PoseDetector, build_detector, canonical_model_name
-from movenet.families.movenet.constants import MULTIPOSE_DEFAULT_MAX_DIMENSION
-from movenet.families.movenet.decode import check_target
-from movenet.families.movenet.multipose import check_multipose_options, tracker_type_name
-from movenet.registry import option_names
+from movenet.api import EngineOptions, PoseDetector, build_detector, canonical_model_name, make_options
+from movenet.registry import models_with_option, option_default, option_names
 from movenet.web.networks import NetworkPool
 
 __all__ = ["StreamConfig"]
@@ -47,12 +44,24 @@ def _parse_number(value: Any, *, integer: bool = False) -> float | int | None:
     return float(value)
 
 
+def _checked(option: str, value: Any, **context: Any) -> Any:  # noqa: ANN401 - the option's value
+    """`value` as the options of the first model taking `option` store it (validated there), so
+    that a setting is checked whichever model the stream runs now."""
+    models = models_with_option(option)
+    if not models:
+        raise ValueError(f"no model takes the option {option!r}")
+    return getattr(make_options(models[0], {**context, option: value}), option)
+
+
 def _parse_target(value: Any) -> str | tuple[float, float]:
     """"center", "largest", an [x, y] pair or an "x,y" string."""
     if isinstance(value, str) and "," in value:
         value = value.split(",")
-    target = check_target(value)
+    target = _checked("target", value, decoder="heads")
     return target if isinstance(target, str) else (float(target[0]), float(target[1]))
+
+
+MAX_DIM_DEFAULT: int = option_default("multipose_max_dimension")
 
 
 #: StreamConfig fields -> the detector option they set (the engine fields are separate).
@@ -73,7 +82,7 @@ class StreamConfig:
     min_pose_score: float | None = None
     tracker: str = "boundingBox"
     max_poses: int | None = None
-    multipose_max_dim: int = MULTIPOSE_DEFAULT_MAX_DIMENSION
+    multipose_max_dim: int = MAX_DIM_DEFAULT
     backend: str = "onnxruntime"
     precision: str = "fp32"
     decoder: str = "graph"
@@ -98,18 +107,19 @@ class StreamConfig:
                 elif key in ("max_poses", "multipose_max_dim"):
                     number = _parse_number(raw, integer=True)
                     if number is None and key == "multipose_max_dim":
-                        number = MULTIPOSE_DEFAULT_MAX_DIMENSION
+                        number = MAX_DIM_DEFAULT
                     values[key] = number
                 elif key == "tracker":
-                    kind = tracker_type_name(raw if isinstance(raw, str) or raw is None else str(raw))
+                    kind = _checked("tracker", raw if isinstance(raw, str) or raw is None else str(raw))
                     values[key] = "none" if kind is None else kind
                 elif key == "target":
                     values[key] = _parse_target(raw)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{key}: {exc}") from None
         config = replace(self, **values)
-        check_multipose_options(min_pose_score=config.min_pose_score, max_dimension=config.multipose_max_dim,
-                                tracker=config.tracker, max_poses=config.max_poses)
+        _checked("min_pose_score", config.min_pose_score)
+        _checked("max_poses", config.max_poses)
+        _checked("multipose_max_dimension", config.multipose_max_dim)
         config.engine()  # unknown backend or precision
         if config.decoder not in ("graph", "heads"):
             raise ValueError(f"decoder must be 'graph' or 'heads', got {config.decoder!r}")
@@ -122,8 +132,8 @@ class StreamConfig:
         """The options for this config's model (only those the model accepts)."""
         accepted = option_names(self.model)
         options = {option: getattr(self, name) for name, option in _DETECTOR_OPTIONS.items() if option in accepted}
-        if "tracker" in options:
-            options["tracker"] = tracker_type_name(self.tracker)
+        if options.get("tracker") == "none":
+            options["tracker"] = None
         return options
 
     def build(self, pool: NetworkPool) -> PoseDetector:

@@ -12,6 +12,7 @@ from fastapi import WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
+import movenet
 from movenet.models.catalog import MODEL_NAMES
 from movenet.web.errors import error_body
 from movenet.web.messages import MAX_HEADER_BYTES
@@ -81,6 +82,4 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
 
 
 def _version() -> str:
-    import movenet
-
     return movenet.__version__

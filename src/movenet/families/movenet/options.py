@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from movenet.calculators.tracking import TrackerConfig
 from movenet.families.movenet.constants import MULTIPOSE_DEFAULT_MAX_DIMENSION
 from movenet.families.movenet.decode import Target, check_target
-from movenet.families.movenet.multipose import check_multipose_options
+from movenet.families.movenet.multipose import check_multipose_options, tracker_type_name
 
 __all__ = ["MultiPoseOptions", "SinglePoseOptions"]
 
@@ -73,6 +73,7 @@ class MultiPoseOptions:
     multipose_max_dimension: int = MULTIPOSE_DEFAULT_MAX_DIMENSION
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tracker", tracker_type_name(self.tracker))  # "none" -> None, aliases
         check_multipose_options(min_pose_score=self.min_pose_score, max_dimension=self.multipose_max_dimension,
                                 tracker=self.tracker, tracker_config=self.tracker_config,
                                 max_poses=self.max_poses)
