@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from movenet.io.images import load_image
-from movenet.types import KEYPOINTS_BY_SIDE, SKELETON_EDGES, Pose
+from movenet.types import Pose
 
 __all__ = ["COLOR_PALETTE", "SIDE_COLORS", "default_sizes", "draw_poses", "pose_color"]
 
@@ -37,8 +37,6 @@ COLOR_PALETTE: tuple[RGB, ...] = tuple(
         "4363d8", "ffd8b1", "dcbeff", "808000", "ffe119", "911eb4", "bfef45", "f032e6", "3cb44b", "a9a9a9",
     )
 )  # fmt: skip
-
-_SIDE_OF: dict[int, str] = {i: side for side, idx in KEYPOINTS_BY_SIDE.items() for i in idx}
 
 # Colour indices used in the label image: 0 untouched, then white, the sides, the palette.
 _WHITE_INDEX = 1
@@ -129,7 +127,7 @@ def _draw_pose(draw: ImageDraw.ImageDraw, pose: Pose, min_score: float, r: int, 
             points[i] = (_clamp(kp.x), _clamp(kp.y))
 
     if lw > 0:
-        for a, b in SKELETON_EDGES:
+        for a, b in pose.skeleton.edges:
             pa = points.get(a)
             pb = points.get(b)
             if pa is not None and pb is not None:
@@ -138,5 +136,5 @@ def _draw_pose(draw: ImageDraw.ImageDraw, pose: Pose, min_score: float, r: int, 
     if r > 0:
         outline_width = max(1, lw // 2)
         for i, (x, y) in points.items():
-            fill = pose_index or _SIDE_INDEX[_SIDE_OF.get(i, "middle")]
+            fill = pose_index or _SIDE_INDEX[pose.skeleton.side_of(i)]
             draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=_WHITE_INDEX, width=outline_width)

@@ -28,7 +28,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from movenet.types import KEYPOINT_INDEX, NUM_KEYPOINTS, Pose
+from movenet.skeletons import COCO_17, Skeleton
+from movenet.types import Pose
 
 __all__ = [
     "ANGLE_NAMES",
@@ -108,38 +109,50 @@ def select_pose(frame: FramePoses) -> Pose | None:
     return max(frame, key=lambda p: p.score)
 
 
+def poses_skeleton(poses_per_frame: PosesInput) -> Skeleton:
+    """The skeleton of the analysed poses (COCO_17 when there is none); ValueError if they mix skeletons."""
+    skeletons = {pose.skeleton for pose in map(select_pose, poses_per_frame) if pose is not None}
+    if len(skeletons) > 1:
+        raise ValueError(f"poses of different skeletons: {', '.join(sorted(s.name for s in skeletons))}")
+    return skeletons.pop() if skeletons else COCO_17
+
+
 def keypoint_array(poses_per_frame: PosesInput, min_score: float = 0.3) -> np.ndarray:
-    """An ``(N, 17, 2)`` array of keypoint x, y per frame, ``NaN`` where the frame has no pose,
-    the keypoint scores below `min_score`, or its coordinates are not finite."""
-    out = np.full((len(poses_per_frame), NUM_KEYPOINTS, 2), np.nan)
+    """An ``(N, K, 2)`` array of keypoint x, y per frame (K keypoints of the poses' skeleton, 17
+    for COCO), ``NaN`` where the frame has no pose, the keypoint scores below `min_score`, or its
+    coordinates are not finite."""
+    count = poses_skeleton(poses_per_frame).num_keypoints
+    out = np.full((len(poses_per_frame), count, 2), np.nan)
     for i, frame in enumerate(poses_per_frame):
         pose = select_pose(frame)
         if pose is None:
             continue
-        for k, kp in enumerate(pose.keypoints[:NUM_KEYPOINTS]):
+        for k, kp in enumerate(pose.keypoints[:count]):
             if kp.score >= min_score and math.isfinite(kp.x) and math.isfinite(kp.y):
                 out[i, k] = (kp.x, kp.y)
     return out
 
 
-def _midpoint(xy: np.ndarray, left: str, right: str) -> np.ndarray:
+def _midpoint(xy: np.ndarray, left: str, right: str, skeleton: Skeleton = COCO_17) -> np.ndarray:
     """Mean of two keypoints; NaN unless both are known (one side alone is not the middle)."""
-    return (xy[:, KEYPOINT_INDEX[left]] + xy[:, KEYPOINT_INDEX[right]]) / 2.0
+    return (xy[:, skeleton.index_of(left)] + xy[:, skeleton.index_of(right)]) / 2.0
 
 
-def angles_from_keypoints(xy: np.ndarray) -> dict[str, np.ndarray]:
-    """All angles of :data:`ANGLE_NAMES` from an ``(N, 17, 2)`` keypoint array (``NaN`` = unknown)."""
+def angles_from_keypoints(xy: np.ndarray, skeleton: Skeleton = COCO_17) -> dict[str, np.ndarray]:
+    """All angles of :data:`ANGLE_NAMES` from an ``(N, K, 2)`` keypoint array of `skeleton`
+    (``NaN`` = unknown); the joints are found by name."""
     xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim != 3 or xy.shape[1:] != (NUM_KEYPOINTS, 2):
-        raise ValueError(f"expected an (N, {NUM_KEYPOINTS}, 2) keypoint array, got shape {xy.shape}")
+    count = skeleton.num_keypoints
+    if xy.ndim != 3 or xy.shape[1:] != (count, 2):
+        raise ValueError(f"expected an (N, {count}, 2) keypoint array, got shape {xy.shape}")
     out: dict[str, np.ndarray] = {}
     for joint in _COMBINED:
         for side in ("left", "right"):
-            a, b, c = (xy[:, KEYPOINT_INDEX[n]] for n in JOINTS[f"{side}_{joint}"])
+            a, b, c = (xy[:, skeleton.index_of(n)] for n in JOINTS[f"{side}_{joint}"])
             out[f"{side}_{joint}"] = angle_between(a, b, c)
         out[joint] = stack_signal(out, (f"left_{joint}", f"right_{joint}"))
-    shoulders = _midpoint(xy, "left_shoulder", "right_shoulder")
-    hips = _midpoint(xy, "left_hip", "right_hip")
+    shoulders = _midpoint(xy, "left_shoulder", "right_shoulder", skeleton)
+    hips = _midpoint(xy, "left_hip", "right_hip", skeleton)
     out["trunk_lean"] = tilt_from_vertical(shoulders, hips)
     return {name: out[name] for name in ANGLE_NAMES}
 
@@ -151,7 +164,7 @@ def joint_angles(poses_per_frame: PosesInput, min_score: float = 0.3) -> dict[st
     `poses_per_frame` holds one entry per frame: the detector's list of poses (the highest-scoring
     one is used), a single :class:`Pose`, or ``None`` / ``[]`` for a frame without a person. Angles
     needing a keypoint that scores below `min_score` are ``NaN``."""
-    return angles_from_keypoints(keypoint_array(poses_per_frame, min_score))
+    return angles_from_keypoints(keypoint_array(poses_per_frame, min_score), poses_skeleton(poses_per_frame))
 
 
 def pose_angles(pose: Pose | None, min_score: float = 0.3) -> dict[str, float]:

@@ -23,13 +23,10 @@ from typing import Literal
 
 import numpy as np
 
-from movenet.analysis.angles import PosesInput, keypoint_array
-from movenet.types import KEYPOINT_INDEX
+from movenet.analysis.angles import PosesInput, keypoint_array, poses_skeleton
 
 __all__ = ["Sway", "SwayWindow", "sway"]
 
-_LS, _RS = KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"]
-_LH, _RH = KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]
 
 
 @dataclass(frozen=True)
@@ -127,8 +124,9 @@ def sway(
     if point not in ("hips", "centroid"):
         raise ValueError(f"point must be 'hips' or 'centroid', not {point!r}")
     xy = keypoint_array(poses_per_frame, min_score)
-    hips = (xy[:, _LH] + xy[:, _RH]) / 2.0
-    shoulders = (xy[:, _LS] + xy[:, _RS]) / 2.0
+    index = poses_skeleton(poses_per_frame).index_of
+    hips = (xy[:, index("left_hip")] + xy[:, index("right_hip")]) / 2.0
+    shoulders = (xy[:, index("left_shoulder")] + xy[:, index("right_shoulder")]) / 2.0
     torso = np.hypot(*(shoulders - hips).T)
     torso = torso[np.isfinite(torso) & (torso > 0)]
     torso_px = float(np.median(torso)) if torso.size else math.nan

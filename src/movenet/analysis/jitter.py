@@ -12,12 +12,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from movenet.types import KEYPOINT_NAMES, NUM_KEYPOINTS, Pose
+from movenet.skeletons import COCO_17, Skeleton
+from movenet.types import Pose
+
+
+def _skeleton(frames: Sequence[Sequence[Pose]]) -> Skeleton:
+    """The skeleton of the first pose found (COCO_17 when there is none)."""
+    return next((poses[0].skeleton for poses in frames if poses), COCO_17)
 
 
 def trajectories(frames: Sequence[Sequence[Pose]], min_score: float = 0.3) -> np.ndarray:
-    """(T, 17, 2) keypoint positions of each frame's first pose; NaN where absent or not confident."""
-    out = np.full((len(frames), NUM_KEYPOINTS, 2), np.nan)
+    """(T, K, 2) keypoint positions of each frame's first pose (K of its skeleton); NaN where
+    absent or not confident."""
+    out = np.full((len(frames), _skeleton(frames).num_keypoints, 2), np.nan)
     for t, poses in enumerate(frames):
         if poses:
             for k, kp in enumerate(poses[0].keypoints):
@@ -39,7 +46,8 @@ def keypoint_jitter(track: np.ndarray) -> np.ndarray:
 def jitter_report(frames: Sequence[Sequence[Pose]], min_score: float = 0.3) -> dict[str, float]:
     """Jitter per keypoint name plus "mean" over the keypoints that have a value."""
     per_kp = keypoint_jitter(trajectories(frames, min_score))
-    report = {name: float(v) for name, v in zip(KEYPOINT_NAMES, per_kp, strict=True)}
+    names = _skeleton(frames).keypoint_names
+    report = {name: float(v) for name, v in zip(names, per_kp, strict=True)}
     finite = per_kp[np.isfinite(per_kp)]
     report["mean"] = float(finite.mean()) if finite.size else float("nan")
     return report

@@ -14,7 +14,7 @@ from movenet.analysis.angles import JOINTS, keypoint_array, select_pose
 from movenet.analysis.result import Analysis, KeyFrame
 from movenet.draw import draw_poses
 from movenet.io.video import VideoError, open_source
-from movenet.types import KEYPOINT_INDEX, Pose
+from movenet.types import Pose
 
 __all__ = ["KEY_FRAME_MAX_SIZE", "MAX_KEY_FRAMES", "annotate_frame", "choose_key_frames", "fill_key_frames"]
 
@@ -67,7 +67,7 @@ def annotate_frame(image: np.ndarray, pose: Pose | None, analysis: Analysis, ind
             if name not in JOINTS:
                 continue
             value = analysis.angles[name][index]
-            vertex = xy[KEYPOINT_INDEX[JOINTS[name][1]]]
+            vertex = xy[pose.skeleton.index_of(JOINTS[name][1])] if pose is not None else xy[0]
             if not (math.isfinite(value) and np.isfinite(vertex).all()):
                 continue
             text = f"{value:.0f}\u00b0"

@@ -1,10 +1,11 @@
 """Temporal filters: low-pass, one-euro and the vectorized keypoint one-euro filter
-(reference-spec section 4; TF.js ``shared/filters/``).
+(``pose-detection/src/shared/filters/``).
 
-All arithmetic is float64 in the same order of operations as the JavaScript reference, so a
-scalar :class:`OneEuroFilter` reproduces the reference bit for bit (up to ``asinh``, see
-:func:`_asinh`). :class:`KeypointsOneEuroFilter` does the same per-element arithmetic with
-numpy and gives results identical to one scalar filter per coordinate.
+All arithmetic is float64 in the same order of operations as the JavaScript reference
+(``shared/filters/one_euro_filter.ts``, ``low_pass_filter.ts``), so that
+:class:`KeypointsOneEuroFilter`, one filter per coordinate done with numpy, reproduces the
+reference bit for bit (up to ``asinh``, see :func:`_asinh`); the tests check it against a
+scalar port of the reference's filter (``tests/reference_filters.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ __all__ = [
     "KeypointsOneEuroFilter",
     "LowPassFilter",
     "OneEuroConfig",
-    "OneEuroFilter",
     "timestamp_ms_to_us",
 ]
 
@@ -29,14 +29,14 @@ MICRO_SECONDS_TO_SECOND = 1e-6
 #: ``MILLISECOND_TO_MICRO_SECONDS`` of the reference.
 MILLISECOND_TO_MICRO_SECONDS = 1000
 
-#: Alpha of the four crop-region low-pass filters (spec 2.1).
+#: Alpha of the four crop-region low-pass filters (``pose-detection/src/movenet/constants.ts``).
 CROP_FILTER_ALPHA = 0.9
 
 _TWO_PI = 2 * math.pi  # the reference computes ``2 * Math.PI * cutoff`` left to right
 
 
 def timestamp_ms_to_us(ms: float) -> int:
-    """Milliseconds to integer microseconds: ``trunc(ms * 1000)`` (spec 1.6; the filters
+    """Milliseconds to integer microseconds: ``trunc(ms * 1000)`` (``movenet/detector.ts``; the filters
     truncate the microsecond value with ``Math.trunc``)."""
     return math.trunc(ms * MILLISECOND_TO_MICRO_SECONDS)
 
@@ -65,7 +65,7 @@ class OneEuroConfig:
     min_allowed_object_scale: float | None = None
 
 
-#: MoveNet's keypoint filter configuration (spec 2.1).
+#: MoveNet's keypoint filter configuration (``KEYPOINT_FILTER_CONFIG``, ``movenet/constants.ts``).
 KEYPOINT_FILTER_CONFIG = OneEuroConfig(
     frequency=30,
     min_cutoff=2.5,
@@ -78,7 +78,7 @@ KEYPOINT_FILTER_CONFIG = OneEuroConfig(
 
 
 class LowPassFilter:
-    """Exponential smoothing with an optional asinh soft clamp (spec 4.1)."""
+    """Exponential smoothing with an optional asinh soft clamp (``shared/filters/low_pass_filter.ts``)."""
 
     __slots__ = ("alpha", "_initialized", "_raw_value", "_stored_value")
 
@@ -119,78 +119,13 @@ class LowPassFilter:
         self._initialized = False
 
 
-class OneEuroFilter:
-    """The one-euro filter of the reference (spec 4.2), one scalar value stream."""
-
-    def __init__(
-        self,
-        frequency: float,
-        min_cutoff: float,
-        beta: float,
-        derivate_cutoff: float,
-        threshold_cutoff: float | None = None,
-        threshold_beta: float | None = None,
-    ) -> None:
-        if threshold_cutoff is not None and threshold_beta is None:
-            # The reference would compute NaN thresholds here.
-            raise ValueError("threshold_beta is required when threshold_cutoff is set")
-        self.frequency = float(frequency)
-        self.min_cutoff = min_cutoff
-        self.beta = beta
-        self.derivate_cutoff = derivate_cutoff
-        self.threshold_cutoff = threshold_cutoff
-        self.threshold_beta = threshold_beta
-        self._x = LowPassFilter(self._get_alpha(min_cutoff))
-        self._dx = LowPassFilter(self._get_alpha(derivate_cutoff))
-        self.last_timestamp = 0
-
-    @classmethod
-    def from_config(cls, config: OneEuroConfig) -> OneEuroFilter:
-        return cls(
-            config.frequency,
-            config.min_cutoff,
-            config.beta,
-            config.derivate_cutoff,
-            config.threshold_cutoff,
-            config.threshold_beta,
-        )
-
-    def _get_alpha(self, cutoff: float) -> float:
-        return 1.0 / (1.0 + (self.frequency / (_TWO_PI * cutoff)))
-
-    def alpha(self, cutoff: float) -> float:
-        """``1 / (1 + frequency / (2π·cutoff))`` with the current frequency."""
-        return self._get_alpha(cutoff)
-
-    def apply(self, value: float, timestamp_us: float, value_scale: float = 1.0) -> float:
-        """Filter ``value`` taken at ``timestamp_us`` (truncated to an integer). A timestamp not
-        after the previous accepted one returns ``value`` unchanged with no state update."""
-        t = math.trunc(timestamp_us)
-        if self.last_timestamp >= t:
-            return value
-        if self.last_timestamp != 0 and t != 0:
-            self.frequency = 1 / ((t - self.last_timestamp) * MICRO_SECONDS_TO_SECOND)
-        self.last_timestamp = t
-
-        if self._x.has_last_raw_value():
-            d_value = (value - self._x.last_raw_value()) * value_scale * self.frequency
-        else:
-            d_value = 0.0
-        ed_value = self._dx.apply_with_alpha(d_value, self._get_alpha(self.derivate_cutoff))
-        cutoff = self.min_cutoff + self.beta * abs(ed_value)
-        threshold: float | None = None
-        if self.threshold_cutoff is not None:
-            assert self.threshold_beta is not None
-            threshold = self.threshold_cutoff + self.threshold_beta * abs(ed_value)
-        return self._x.apply_with_alpha(value, self._get_alpha(cutoff), threshold)
-
-
 class KeypointsOneEuroFilter:
-    """One one-euro filter per coordinate of an (N, D) array, vectorized (spec 4.3).
+    """One one-euro filter per coordinate of an (N, D) array, vectorized
+    (``shared/filters/keypoints_one_euro_filter.ts``).
 
     All coordinates share the timestamp, so they share the timestamp, frequency and
     "initialized" state; only the values and the filtered derivative are per element. The
-    result is identical to running one scalar :class:`OneEuroFilter` per element.
+    result is identical to running the reference's scalar filter per element.
     """
 
     def __init__(self, config: OneEuroConfig = KEYPOINT_FILTER_CONFIG) -> None:

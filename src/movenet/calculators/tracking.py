@@ -1,5 +1,5 @@
-"""Pose trackers: give each detected person an id that persists across frames (reference-spec
-section 5; TF.js ``pose-detection/src/calculators/{tracker,bounding_box_tracker,keypoint_tracker}``).
+"""Pose trackers: give each detected person an id that persists across frames
+(``pose-detection/src/calculators/{tracker,bounding_box_tracker,keypoint_tracker}.ts``).
 
 Two similarity measures are offered, as in the reference:
 
@@ -28,6 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from movenet.calculators.filters import MILLISECOND_TO_MICRO_SECONDS
+from movenet.skeletons import COCO_17, Skeleton
+
 __all__ = [
     "COCO_KEYPOINT_FALLOFF",
     "TRACKER_TYPES",
@@ -46,15 +49,11 @@ __all__ = [
 ]
 
 #: Per-keypoint OKS falloff (the COCO keypoint-evaluation sigmas), in COCO keypoint order.
-COCO_KEYPOINT_FALLOFF: tuple[float, ...] = (
-    0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072,
-    0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089,
-)  # fmt: skip
+COCO_KEYPOINT_FALLOFF: tuple[float, ...] = COCO_17.oks_sigmas or ()
 
 #: Tracker type names, as in the reference's ``TrackerType`` enum.
 TRACKER_TYPES: tuple[str, ...] = ("boundingBox", "keypoint")
 
-_MS_TO_US = 1000  # the reference's ``maxAge * 1000``
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,7 +95,7 @@ class TrackerConfig:
     keypoint_tracker_params: KeypointTrackerParams | None = None
 
 
-#: MoveNet's defaults per tracker type (spec 5.1).
+#: MoveNet's defaults per tracker type (``pose-detection/src/movenet/constants.ts``).
 _DEFAULTS: dict[str, TrackerConfig] = {
     "boundingBox": TrackerConfig(max_tracks=18, max_age=1000, min_similarity=0.15),
     "keypoint": TrackerConfig(max_tracks=18, max_age=1000, min_similarity=0.2,
@@ -121,11 +120,17 @@ def normalize_tracker_type(tracker_type: str) -> str:
     return name
 
 
-def default_tracker_config(tracker_type: str = "boundingBox") -> TrackerConfig:
+def default_tracker_config(tracker_type: str = "boundingBox", skeleton: Skeleton = COCO_17) -> TrackerConfig:
     """MoveNet's default configuration for a tracker type: 18 tracks, 1000 ms, and a minimum
     similarity of 0.15 (IoU, 'boundingBox') or 0.2 (OKS, 'keypoint', with threshold 0.3, at
-    least 4 keypoints and the COCO falloffs)."""
-    return _DEFAULTS[normalize_tracker_type(tracker_type)]
+    least 4 keypoints and the falloffs of `skeleton`: its OKS sigmas)."""
+    base = _DEFAULTS[normalize_tracker_type(tracker_type)]
+    if base.keypoint_tracker_params is None or skeleton == COCO_17:
+        return base
+    if skeleton.oks_sigmas is None:
+        raise ValueError(f"the keypoint tracker needs OKS sigmas, which the {skeleton.name} skeleton does not define")
+    return replace(base, keypoint_tracker_params=replace(base.keypoint_tracker_params,
+                                                         keypoint_falloff=skeleton.oks_sigmas))
 
 
 _FIELD_NAMES = {
@@ -165,7 +170,8 @@ def _as_mapping(obj: Any, names: Mapping[str, str | None], what: str) -> dict[st
 
 
 def resolve_tracker_config(tracker_type: str = "boundingBox",
-                           user: TrackerConfig | Mapping[str, Any] | None = None) -> TrackerConfig:
+                           user: TrackerConfig | Mapping[str, Any] | None = None,
+                           skeleton: Skeleton = COCO_17) -> TrackerConfig:
     """The configuration a MoveNet tracker of `tracker_type` uses, given the user's `user`.
 
     As the reference's ``merge*TrackerConfig``: each of ``max_tracks``, ``max_age`` and
@@ -175,7 +181,7 @@ def resolve_tracker_config(tracker_type: str = "boundingBox",
     :class:`TrackerConfig` or a mapping with snake_case or camelCase keys (``maxTracks``, ...).
     """
     kind = normalize_tracker_type(tracker_type)
-    base = _DEFAULTS[kind]
+    base = default_tracker_config(kind, skeleton)
     if user is None:
         return base
     fields = _as_mapping(user, _FIELD_NAMES, "tracker_config")
@@ -293,7 +299,7 @@ class Track:
 
 
 def iou_matrix(pose_boxes: np.ndarray, track_boxes: np.ndarray) -> np.ndarray:
-    """IoU of every pose box against every track box: (N, 6) x (T, 6) -> (N, T) (spec 5.3).
+    """IoU of every pose box against every track box: (N, 6) x (T, 6) -> (N, T) (``bounding_box_tracker.ts``).
 
     Boxes are ``(y_min, x_min, y_max, x_max, width, height)``; areas use the stored width and
     height. No overlap (``x_min >= x_max`` or ``y_min >= y_max`` of the intersection) gives 0.
@@ -329,7 +335,7 @@ def keypoints_area(keypoints: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def oks_matrix(pose_keypoints: np.ndarray, track_keypoints: np.ndarray, params: KeypointTrackerParams) -> np.ndarray:
-    """OKS of every pose against every track: (N, K, 3) x (T, K, 3) -> (N, T) (spec 5.4).
+    """OKS of every pose against every track: (N, K, 3) x (T, K, 3) -> (N, T) (``keypoint_tracker.ts``).
 
     The scale is the area of the *track's* confident keypoints (+1e-6). Keypoint i counts when
     neither score is below the threshold (a score equal to it counts, unlike for the area).
@@ -368,7 +374,7 @@ def oks_matrix(pose_keypoints: np.ndarray, track_keypoints: np.ndarray, params: 
 
 
 class Tracker:
-    """The reference's base tracker (spec 5.2). Subclasses define :meth:`compute_similarity`.
+    """The reference's base tracker (``calculators/tracker.ts``). Subclasses define :meth:`compute_similarity`.
 
     ``apply(detections, timestamp_us)`` returns the id of each detection. Ids start at 1 and
     are never reused, not even after :meth:`reset`.
@@ -378,7 +384,7 @@ class Tracker:
         validate_tracker_config(config)
         self.config = config
         self.max_tracks = int(config.max_tracks)
-        self.max_age_us = config.max_age * _MS_TO_US
+        self.max_age_us = config.max_age * MILLISECOND_TO_MICRO_SECONDS  # the reference's ``maxAge * 1000``
         self.min_similarity = config.min_similarity
         self._tracks: list[Track] = []
         self._next_id = 1
@@ -460,11 +466,6 @@ class Tracker:
     def get_track_ids(self) -> set[int]:
         return {tr.id for tr in self._tracks}
 
-    def remove(self, *ids: int) -> None:
-        """Delete the tracks with these ids."""
-        drop = set(ids)
-        self._tracks = [tr for tr in self._tracks if tr.id not in drop]
-
     def reset(self) -> None:
         """Forget all tracks. Ids keep counting (as the reference): an id is never reused."""
         self._tracks = []
@@ -476,7 +477,7 @@ class Tracker:
 
 
 class BoundingBoxTracker(Tracker):
-    """Tracker whose similarity is the IoU of the detection boxes (spec 5.3)."""
+    """Tracker whose similarity is the IoU of the detection boxes (``bounding_box_tracker.ts``)."""
 
     def compute_similarity(self, poses: Sequence[Detection]) -> np.ndarray:
         if not poses or not self._tracks:
@@ -502,7 +503,7 @@ def _track_box(track: Track) -> np.ndarray:
 
 
 class KeypointTracker(Tracker):
-    """Tracker whose similarity is the object keypoint similarity, OKS (spec 5.4)."""
+    """Tracker whose similarity is the object keypoint similarity, OKS (``keypoint_tracker.ts``)."""
 
     def __init__(self, config: TrackerConfig) -> None:
         if config.keypoint_tracker_params is None:
@@ -529,11 +530,12 @@ class KeypointTracker(Tracker):
 
 
 def create_tracker(tracker_type: str = "boundingBox",
-                   config: TrackerConfig | Mapping[str, Any] | None = None) -> Tracker:
-    """A tracker of `tracker_type` ('boundingBox' or 'keypoint') with MoveNet's defaults merged
-    with `config` (see :func:`resolve_tracker_config`)."""
+                   config: TrackerConfig | Mapping[str, Any] | None = None,
+                   skeleton: Skeleton = COCO_17) -> Tracker:
+    """A tracker of `tracker_type` ('boundingBox' or 'keypoint') with MoveNet's defaults (OKS
+    falloffs from `skeleton`) merged with `config` (see :func:`resolve_tracker_config`)."""
     kind = normalize_tracker_type(tracker_type)
-    resolved = resolve_tracker_config(kind, config)
+    resolved = resolve_tracker_config(kind, config, skeleton)
     if kind == "keypoint":
         return KeypointTracker(resolved)
     return BoundingBoxTracker(resolved)

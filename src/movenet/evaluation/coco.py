@@ -61,7 +61,8 @@ from PIL import Image
 from movenet.api import PoseDetector
 from movenet.errors import ImageError
 from movenet.io.images import image_paths, load_image
-from movenet.types import KEYPOINT_INDEX, KEYPOINT_NAMES, NUM_KEYPOINTS, Pose
+from movenet.skeletons import COCO_17
+from movenet.types import KEYPOINT_INDEX, KEYPOINT_NAMES, NUM_KEYPOINTS, Keypoint, Pose
 
 __all__ = [
     "COCO_SIGMAS",
@@ -92,9 +93,8 @@ PROTOCOLS = ("single", "multi")
 SPLITS = ("val2017", "train2017", "all")
 #: COCOeval's keypoint summary, in its order.
 STAT_NAMES = ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl")
-#: The COCO keypoint OKS constants (pycocotools ``Params.kpt_oks_sigmas``).
-COCO_SIGMAS = np.array([0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72,
-                        0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89]) / 10.0
+#: The COCO keypoint OKS constants (pycocotools ``Params.kpt_oks_sigmas``), from the skeleton.
+COCO_SIGMAS = np.array(COCO_17.oks_sigmas)
 PCK_THRESHOLD = 0.2
 #: Shoulder-to-opposite-hip pairs whose mean length is the torso size of PCK.
 TORSO_PAIRS = ((KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_hip"]),
@@ -333,13 +333,24 @@ def detect_images(detector: PoseDetector, dataset: KeypointDataset, image_dir: s
     return Detections(poses, done, problems, time.perf_counter() - start)
 
 
+def coco_keypoints(pose: Pose) -> tuple[Keypoint, ...]:
+    """The pose's 17 COCO keypoints, in COCO order: found by name in the pose's skeleton (a
+    COCO_17 pose as it is); ValueError if its skeleton lacks one of them."""
+    if pose.skeleton == COCO_17:
+        return pose.keypoints
+    try:
+        return tuple(pose.keypoint(name) for name in COCO_17.keypoint_names)
+    except KeyError as exc:
+        raise ValueError(f"cannot score {pose.skeleton.name} poses with COCO keypoints: {exc}") from None
+
+
 def poses_to_results(poses: Mapping[int, Sequence[Pose]], category_id: int = 1) -> list[dict[str, Any]]:
     """COCO keypoint results: one ``{image_id, category_id, keypoints: [x, y, keypoint score] x 17,
     score: pose score}`` per pose, images in key order."""
     results = []
     for image_id, image_poses in poses.items():
         for pose in image_poses:
-            keypoints = [float(v) for k in pose.keypoints for v in (k.x, k.y, k.score)]
+            keypoints = [float(v) for k in coco_keypoints(pose) for v in (k.x, k.y, k.score)]
             results.append({"image_id": int(image_id), "category_id": category_id, "keypoints": keypoints,
                             "score": float(pose.score)})
     return results

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import launch_chromium
 
 from movenet.analysis import (
     ANGLE_NAMES,
@@ -34,6 +33,7 @@ from movenet.families.movenet.constants import INPUT_SIZES
 from movenet.families.movenet.singlepose import SinglePoseDetector
 from movenet.types import KEYPOINT_NAMES, Keypoint, Pose
 
+from browser import launch_chromium
 from conftest import SHARED_DATA, get_network
 
 SQUATS = SHARED_DATA / "tfjs-models" / "pose_squats.mp4"

@@ -1,4 +1,4 @@
-"""Temporal filters (reference-spec section 4)."""
+"""Temporal filters (``pose-detection/src/shared/filters/``)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from movenet.calculators.filters import (
     KeypointsOneEuroFilter,
     LowPassFilter,
     OneEuroConfig,
-    OneEuroFilter,
     timestamp_ms_to_us,
 )
+
+from reference_filters import OneEuroFilter
 
 # ---------------------------------------------------------------------------------------------
 # constants and timestamps

@@ -1,4 +1,4 @@
-"""Crop-region maths and crop-and-resize (reference-spec 2.4-2.9)."""
+"""Crop-region maths and crop-and-resize (``pose-detection/src/movenet/detector.ts``)."""
 
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ def test_crop_to_image() -> None:
 
 
 def reference_crop_and_resize_f64(image: np.ndarray, box: tuple[float, ...], size: int) -> np.ndarray:
-    """A straightforward per-pixel float64 implementation of TF's formula (spec 2.4)."""
+    """A straightforward per-pixel float64 implementation of TF's formula (``tf.image.cropAndResize``)."""
     h, w, c = image.shape
     y1, x1, y2, x2 = box
     out = np.zeros((size, size, c))

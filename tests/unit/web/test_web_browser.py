@@ -27,11 +27,10 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the python playwri
 if not any(importlib.util.find_spec(lib) for lib in ("websockets", "wsproto")):
     pytest.skip("uvicorn has no WebSocket library: pip install websockets", allow_module_level=True)
 
-from browser import launch_chromium  # noqa: E402
-
 from movenet.families.movenet.singlepose import SinglePoseDetector  # noqa: E402
 from movenet.web.app import FrameEvent, create_app, decode_image  # noqa: E402
 
+from browser import launch_chromium  # noqa: E402
 from conftest import get_network  # noqa: E402
 
 CLIP = Path("videos") / "tfjs_dance_pose_1.mp4"

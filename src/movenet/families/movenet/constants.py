@@ -1,4 +1,4 @@
-"""MoveNet constants shared by the detectors (reference-spec section 2.1 and 3.2)."""
+"""MoveNet constants shared by the detectors (``pose-detection/src/movenet/constants.ts``)."""
 
 from movenet.models.catalog import CATALOG
 

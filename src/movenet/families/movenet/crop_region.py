@@ -64,7 +64,7 @@ class CropRegion:
 
 
 def init_crop_region(first_frame: bool, image_height: int, image_width: int) -> CropRegion:
-    """The initial crop (spec 2.6): the centre square inside the image when ``first_frame``,
+    """The initial crop (``initCropRegion``): the centre square inside the image when ``first_frame``,
     else the whole image padded to a square (the parts outside the image read as zeros)."""
     h = image_height
     w = image_width
@@ -101,7 +101,7 @@ def init_crop_region(first_frame: bool, image_height: int, image_width: int) -> 
 
 
 def torso_visible(keypoints: np.ndarray) -> bool:
-    """Spec 2.7: (either hip > 0.2) and (either shoulder > 0.2). ``keypoints`` is (17, 3) of
+    """``torsoVisible``: (either hip > 0.2) and (either shoulder > 0.2). ``keypoints`` is (17, 3) of
     (y, x, score)."""
     s = keypoints[:, 2]
     return bool(
@@ -111,7 +111,7 @@ def torso_visible(keypoints: np.ndarray) -> bool:
 
 
 def determine_next_crop_region(keypoints: np.ndarray, image_height: int, image_width: int) -> CropRegion:
-    """Spec 2.8: the square crop around the hips that holds the body, from image-normalized
+    """``determineCropRegion``: the square crop around the hips that holds the body, from image-normalized
     keypoints (17, 3) of (y, x, score). Falls back to ``init_crop_region(False, ...)``."""
     kps = np.asarray(keypoints, dtype=np.float64)
     if kps.shape != (NUM_KEYPOINTS, 3):
@@ -165,7 +165,7 @@ def determine_next_crop_region(keypoints: np.ndarray, image_height: int, image_w
 
 
 class CropRegionFilter:
-    """Spec 2.9: one LowPassFilter(0.9) each for y_min, x_min, y_max, x_max."""
+    """``filterCropRegion``: one LowPassFilter(0.9) each for y_min, x_min, y_max, x_max."""
 
     def __init__(self, alpha: float = CROP_FILTER_ALPHA) -> None:
         self._filters = tuple(LowPassFilter(alpha) for _ in range(4))
@@ -185,7 +185,7 @@ class CropRegionFilter:
 
 
 def crop_to_image(keypoints_yx: np.ndarray, region: CropRegion) -> np.ndarray:
-    """Spec 2.3 step 8: crop-normalized to image-normalized coordinates,
+    """``estimateSinglePose``, last step: crop-normalized to image-normalized coordinates,
     ``y = y_min + y·height``, ``x = x_min + x·width``, in float64. Column 0 is y and column 1 is
     x; further columns (e.g. score) are copied unchanged."""
     out = np.array(keypoints_yx, dtype=np.float64)

@@ -1,4 +1,5 @@
-"""The multi-pose detector (MultiPose Lightning), reference-spec section 3.
+"""The multi-pose detector (MultiPose Lightning), after ``pose-detection/src/movenet/detector.ts``
+(``estimateMultiplePoses``).
 
 Per frame: resize the whole image so its longer side is ``max_dimension`` (TF's legacy bilinear
 resize, in float32 as the TF.js wasm kernel computes it), zero-pad the shorter side to a
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from movenet.calculators.filters import KEYPOINT_FILTER_CONFIG, KeypointsOneEuroFilter
+from movenet.calculators.filters import KEYPOINT_FILTER_CONFIG, MILLISECOND_TO_MICRO_SECONDS, KeypointsOneEuroFilter
 from movenet.calculators.tracking import (
     Detection,
     Tracker,
@@ -63,7 +64,6 @@ MULTIPOSE_BOX_SCORE_IDX = 55
 DIMENSION_DIVISOR = 32
 
 _F32 = np.float32
-_MS_TO_US = 1000
 _PLAN_CACHE_SIZE = 8
 
 
@@ -76,7 +76,7 @@ def js_round(x: float) -> int:
 
 @dataclass(frozen=True)
 class InputSize:
-    """How an image is fitted into the network input (spec 3.1): resized to
+    """How an image is fitted into the network input (``detector.ts``): resized to
     ``resized_height x resized_width``, then zero-padded at the bottom or right to
     ``padded_height x padded_width``."""
 
@@ -96,7 +96,7 @@ def _check_max_dimension(max_dimension: int) -> int:
 
 
 def multipose_input_size(height: int, width: int, max_dimension: int = MULTIPOSE_DEFAULT_MAX_DIMENSION) -> InputSize:
-    """The resized and padded sizes for an ``height x width`` image (spec 3.1).
+    """The resized and padded sizes for an ``height x width`` image (``detector.ts``).
 
     The longer side becomes ``max_dimension`` (width when ``width > height``) and the other
     ``Math.round(max_dimension * other / longer)``, padded up to a multiple of 32. Examples:
@@ -354,7 +354,7 @@ class MultiPoseDetector(DetectorLifecycle):
 
         ids: list[int | None] = [None] * n
         if self.tracker is not None:
-            t_us = None if timestamp_ms is None else timestamp_ms * _MS_TO_US
+            t_us = None if timestamp_ms is None else timestamp_ms * MILLISECOND_TO_MICRO_SECONDS
             detections = [
                 Detection(
                     keypoints=np.stack([xs[i], ys[i], scores[i]], axis=-1),

@@ -1,4 +1,5 @@
-"""The single-pose detector (SinglePose Lightning and Thunder), reference-spec section 2.
+"""The single-pose detector (SinglePose Lightning and Thunder), after
+``pose-detection/src/movenet/detector.ts`` (``estimateSinglePose``).
 
 Per frame: crop the image around the person found in the previous frame, run the network on
 the crop, map keypoints back to the image, smooth them over time, and derive the next crop.

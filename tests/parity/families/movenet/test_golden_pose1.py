@@ -1,4 +1,4 @@
-"""The reference's own golden video test, ported (reference-spec 7.5; upstream
+"""The reference's own golden video test, ported (upstream
 ``pose-detection/src/movenet/movenet_test.ts``, "MoveNet video / test lightning").
 
 ``tfjs-models/pose_1.mp4`` (576x576, 120 frames) through SinglePose Lightning with smoothing on,
@@ -97,7 +97,7 @@ def test_pose_1_is_the_dance_sequence_clip() -> None:
 
 
 def test_decoded_frames_align_with_the_golden() -> None:
-    """Spec 7.5: the browser seeks to 0.001 + k/30 s, which may land a frame off on some decoders.
+    """As upstream's test: the browser seeks to 0.001 + k/30 s, which may land a frame off on some decoders.
     The TF.js wasm oracle's poses on our decode-order frames are closest to the golden (mean
     |dx|, |dy|) with no shift, so frame k here is the golden's frame k; and the oracle itself is
     within the 60 px too."""
@@ -124,7 +124,8 @@ def test_timestamps_as_in_the_upstream_test() -> None:
 
 
 def test_first_frames_pass_the_filter_unchanged() -> None:
-    """Spec 4.2 with timestamps 0, 33333, 66666 us: frame 0 (t = 0, not after the filter's
+    """The one-euro filter (``one_euro_filter.ts``) with timestamps 0, 33333, 66666 us: frame 0
+    (t = 0, not after the filter's
     ``lastTimestamp`` of 0) passes through without seeding the filter, frame 1 seeds it (output =
     raw), frame 2 is the first smoothed frame. So smoothing on and off agree on the first two."""
     frames = _frames()[:3]

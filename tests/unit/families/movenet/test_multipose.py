@@ -1,4 +1,4 @@
-"""The multi-pose detector (reference-spec section 3).
+"""The multi-pose detector (``pose-detection/src/movenet/detector.ts``, multi-pose).
 
 * input sizing and the legacy bilinear resize, exact against the TF.js wasm model inputs
   (``multipose_raw.npz``: sha256 of the int32 inputs);
