@@ -4,7 +4,7 @@
 The oracle is the official ``@tensorflow-models/pose-detection`` MoveNet pipeline run in Node.js
 (``/work/shared/tools/tfjs-oracle/run.sh``). This script runs it on the ``val2017`` images of
 ``coco_subset`` (every image whose ``coco_split`` is ``val2017``, whatever its people) and stores
-its detections in the COCO keypoint *results* format, so that ``tests/test_evaluation.py`` can
+its detections in the COCO keypoint *results* format, so that ``tests/unit/evaluation/test_evaluation.py`` can
 score them with the same code (``movenet.evaluation``) that scores our detections:
 
     {"image_id": 785, "category_id": 1, "keypoints": [x, y, s, ...51 numbers], "score": 0.61}

@@ -1,8 +1,8 @@
 """The second engine (OpenVINO) and the opt-in precisions (int8, bf16, fp16).
 
 * OpenVINO fp32 must pass the very checks ONNX Runtime passes: the raw network output against
-  TF.js (tests/test_converter.py) and the keypoints of the still images within 1 px
-  (tests/test_parity_images.py, and MultiPose's in tests/test_multipose.py). Those tests are
+  TF.js (tests/parity/models/test_converter.py) and the keypoints of the still images within 1 px
+  (tests/parity/families/movenet/test_parity_images.py, and MultiPose's in tests/unit/families/movenet/test_multipose.py). Those tests are
   run here unchanged, with their `get_network` pointed at the OpenVINO network. They skip when
   OpenVINO is not installed (or older than 2025.4, which cannot compile the graphs).
 * The fast precisions cannot match TF.js to a pixel; they must give the same poses as fp32 on the
