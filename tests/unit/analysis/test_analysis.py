@@ -406,6 +406,7 @@ def _check_squats(analysis: Analysis) -> None:
         assert rom.frames == 65
 
 
+@pytest.mark.parity  # the whole squat clip through the network
 def test_squat_clip_reps_and_knee_rom(squat_analysis: Analysis) -> None:
     a = squat_analysis
     assert a.timestamps_ms.size == 65 and a.frames_with_pose == 65
@@ -415,6 +416,7 @@ def test_squat_clip_reps_and_knee_rom(squat_analysis: Analysis) -> None:
     assert all(k.jpeg.startswith(b"\xff\xd8") for k in a.key_frames)
 
 
+@pytest.mark.parity  # the whole squat clip through the network
 def test_squat_clip_copy_in_videos_folder() -> None:
     if not SQUATS_COPY.is_file():
         pytest.skip(f"{SQUATS_COPY} is absent (shared data)")
@@ -460,6 +462,7 @@ def shared_lightning(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(movenet.api, "create_detector", lambda model, **kw: _lightning())
 
 
+@pytest.mark.parity  # the whole squat clip through the network
 def test_cli_analyze_writes_report_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             shared_lightning: None) -> None:
     if not SQUATS.is_file():
