@@ -1,4 +1,5 @@
-"""Deterministic frame sequences for the video parity tests (``tests/parity/families/movenet/test_parity_sequences.py``).
+"""Deterministic frame sequences for the video parity tests
+(``tests/parity/families/movenet/test_parity_sequences.py``).
 
 Every sequence is a list of ``HxWx3`` ``uint8`` RGB frames rebuilt from the shared data folder
 (``../shared/data``, never committed). ``scripts/make_sequence_fixtures.py`` feeds the same
