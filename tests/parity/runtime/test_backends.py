@@ -3,7 +3,8 @@
 * OpenVINO fp32 must pass the very checks ONNX Runtime passes: the raw network output against
   TF.js (tests/parity/models/test_converter.py) and the keypoints of the still images within 1 px
   (tests/parity/families/movenet/test_parity_images.py, and MultiPose's in
-  tests/unit/families/movenet/test_multipose.py). Those tests are run here unchanged, with their `get_network` pointed at the OpenVINO network. They skip when
+  tests/unit/families/movenet/test_multipose.py). Those tests are run here unchanged, with
+  their `get_network` pointed at the OpenVINO network. They skip when
   OpenVINO is not installed (or older than 2025.4, which cannot compile the graphs).
 * The fast precisions cannot match TF.js to a pixel; they must give the same poses as fp32 on the
   bundled example image within a bound set from measurements (docs/performance.md):
