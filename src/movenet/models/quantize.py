@@ -296,6 +296,7 @@ def quantize_model(fp32_path: Path, target: Path, model: str, *, samples: int = 
 def int8_model_path(name: str, model_dir: str | Path | None = None) -> Path:
     """Path of the int8 model for `name`, quantising the fp32 conversion first if needed (a few
     seconds, once)."""
+    from movenet.models.checksum import file_problem, write_checksum
     from movenet.models.fetch import cache_dir
     from movenet.models.store import onnx_model_path
 
@@ -304,7 +305,10 @@ def int8_model_path(name: str, model_dir: str | Path | None = None) -> Path:
     stem = fp32.name.split(".", 1)[0]
     folder = fp32.parent if os.access(fp32.parent, os.W_OK) else cache_dir() / "converted"
     target = folder / f"{stem}-{INT8_VARIANT}.{key}.onnx"
-    if not target.is_file():
-        print(f"movenet: quantising {stem} to int8 (once) ...", file=sys.stderr)
+    problem = file_problem(target)
+    if problem is not None:
+        again = "" if problem == "is missing" else f"{target} {problem}; "
+        print(f"movenet: {again}quantising {stem} to int8 (once) ...", file=sys.stderr)
         quantize_model(fp32, target, name)
+        write_checksum(target)
     return target

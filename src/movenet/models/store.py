@@ -1,7 +1,9 @@
 """Convert once, then load: the ONNX form of each model, cached beside its TF.js source.
 
 The cache key is the source files' pinned sha256 plus the converter's version, so a new
-converter or different weights never reuse a stale conversion.
+converter or different weights never reuse a stale conversion. Each converted file has its sha256
+beside it (:mod:`movenet.models.checksum`), checked on load: a damaged, truncated or empty file is
+converted again, with a one-line message.
 
 Precisions (`load_network(..., precision=)`, see docs/performance.md): "fp32" (default, the
 TF.js-exact conversion); "int8", a statically quantised file (variant ``int8``, made once from
@@ -14,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from movenet.models.catalog import get_spec
+from movenet.models.checksum import file_problem, write_checked
 from movenet.models.fetch import cache_dir, model_files
 from movenet.runtime import INFERENCE_PRECISIONS, Backend, check_backend, create_backend
 
@@ -43,22 +45,19 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
     ).hexdigest()[:16]
     folder = json_path.parent if _writable(json_path.parent) else cache_dir() / "converted"
     target = folder / f"{json_path.stem}{('-' + variant) if variant else ''}.{key}.onnx"
-    if target.is_file():
+    problem = file_problem(target)  # checked on every load: a damaged file would give wrong poses
+    if problem is None:
         return target
     from movenet.models.tfjs import read_graph_model
     from movenet.models.to_onnx import convert_graph
 
-    print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
+    if problem == "is missing":
+        print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
+    else:
+        print(f"movenet: {target} {problem}; converting {json_path.name} again ...", file=sys.stderr)
     model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".onnx.part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(model.SerializeToString())
-        os.replace(tmp, target)  # atomic: a crash never leaves a half-written model under the name
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_checked(target, model.SerializeToString())
     return target
 
 
