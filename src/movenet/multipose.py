@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from movenet.concurrency import exclusive
 from movenet.constants import DEFAULT_MIN_POSE_SCORE, MULTIPOSE_DEFAULT_MAX_DIMENSION
 from movenet.filters import KEYPOINT_FILTER_CONFIG, KeypointsOneEuroFilter
 from movenet.io.images import ImageSource, load_image
@@ -278,6 +279,7 @@ class MultiPoseDetector:
         self._filters: dict[int, KeypointsOneEuroFilter] = {}
         self._plans: OrderedDict[tuple[int, int, int], _ResizePlan] = OrderedDict()
 
+    @exclusive
     def reset(self) -> None:
         """Forget all temporal state: tracks and per-track keypoint filters (ids keep counting)."""
         if self.tracker is not None:
@@ -302,6 +304,7 @@ class MultiPoseDetector:
             self._plans.move_to_end(key)
         return plan
 
+    @exclusive
     def preprocess(self, image: ImageSource) -> tuple[np.ndarray, InputSize]:
         """The int32 network input [1, ph, pw, 3] for `image` (HxWx3 uint8 RGB, or anything
         :func:`~movenet.io.images.load_image` takes) and the sizes used. The array is an internal
@@ -318,6 +321,7 @@ class MultiPoseDetector:
         size = multipose_input_size(rgb.shape[0], rgb.shape[1], max_dimension)
         return _ResizePlan(rgb.shape[0], rgb.shape[1], rgb.shape[2], size).fill_input(rgb)
 
+    @exclusive
     def run_network(self, image: ImageSource) -> tuple[np.ndarray, InputSize]:
         """Resize, pad and run the network on `image` (HxWx3 uint8 RGB): the raw (N, 56) float32
         output (per person: 17 x (y, x, score), y_min, x_min, y_max, x_max, score, all normalized
@@ -330,6 +334,7 @@ class MultiPoseDetector:
 
     # -- per frame -------------------------------------------------------------------------------
 
+    @exclusive
     def estimate_poses(self, image: ImageSource | None, timestamp_ms: float | None = None, *,
                        flip_horizontal: bool = False) -> list[Pose]:
         """Detect the people in one frame: a list of Poses (possibly empty), keypoints and boxes

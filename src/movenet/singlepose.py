@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from movenet.concurrency import exclusive
 from movenet.constants import DEFAULT_MIN_POSE_SCORE, MIN_CROP_KEYPOINT_SCORE
 from movenet.crop import (
     CropRegion,
@@ -121,6 +122,7 @@ class SinglePoseDetector:
         """The normalized crop the next frame will use (None: centre square of the next frame)."""
         return self._crop
 
+    @exclusive
     def reset(self) -> None:
         """Forget all temporal state: crop region, keypoint and crop filters."""
         self._crop = None
@@ -128,6 +130,7 @@ class SinglePoseDetector:
         self._keypoint_filter.reset()
         self._crop_filter.reset()
 
+    @exclusive
     def run_network(self, image: np.ndarray, crop: CropRegion, target: Target = "center") -> np.ndarray:
         """Crop-and-resize `image` (HxWx3 uint8) to the network input and run it: (17, 3) y, x, score
         in crop coordinates, decoded by the graph or (decoder="heads") by :mod:`movenet.decode`."""
@@ -154,6 +157,7 @@ class SinglePoseDetector:
             raise ValueError("heads_network has no head outputs (movenet.heads.load_heads_network)")
         return network, indices  # type: ignore[return-value]
 
+    @exclusive
     def run_heads(self, image: np.ndarray, crop: CropRegion) -> Heads:
         """Run the network on the `crop` of `image` (HxWx3 uint8) and return its head outputs."""
         network, indices = self._heads_backend()
@@ -165,6 +169,7 @@ class SinglePoseDetector:
         # The reference starts from the centre square; other targets look at the whole image.
         return init_crop_region(self._target == "center", height, width)
 
+    @exclusive
     def heads(self, image: ImageSource) -> Heads:
         """The head outputs for `image` on the crop the next `estimate_poses` call would use (the
         detector's state is not changed)."""
@@ -173,6 +178,7 @@ class SinglePoseDetector:
         crop = self._crop if self._crop is not None else self._first_crop(height, width)
         return self.run_heads(rgb, crop)
 
+    @exclusive
     def estimate_poses(self, image: ImageSource | None, timestamp_ms: float | None = None, *,
                        flip_horizontal: bool = False) -> list[Pose]:
         """Detect the pose in one frame: a list with zero or one Pose, keypoints in pixels.
