@@ -28,6 +28,7 @@ from movenet.filters import KEYPOINT_FILTER_CONFIG, KeypointsOneEuroFilter
 from movenet.io.images import ImageSource, load_image
 from movenet.runtime import Backend
 from movenet.singlepose import make_pose
+from movenet.timestamps import check_timestamp_ms
 from movenet.tracking import (
     Detection,
     Tracker,
@@ -344,7 +345,8 @@ class MultiPoseDetector:
         frame's time, needed for tracking across frames and for smoothing. `flip_horizontal`
         mirrors the output x coordinates (an extension; the reference ignores it for MoveNet).
         """
-        if image is None:
+        timestamp_ms = check_timestamp_ms(timestamp_ms)
+        if image is None:  # the reference's reset call (reference-spec 2.6 step 1)
             self.reset()
             return []
         rgb = load_image(image)

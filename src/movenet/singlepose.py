@@ -25,6 +25,7 @@ from movenet.filters import KEYPOINT_FILTER_CONFIG, KeypointsOneEuroFilter, time
 from movenet.heads import Heads, head_output_indices, heads_from_outputs
 from movenet.io.images import ImageSource, load_image
 from movenet.runtime import Backend
+from movenet.timestamps import check_timestamp_ms
 from movenet.types import KEYPOINT_NAMES, NUM_KEYPOINTS, Keypoint, Pose
 
 
@@ -184,10 +185,13 @@ class SinglePoseDetector:
         """Detect the pose in one frame: a list with zero or one Pose, keypoints in pixels.
 
         `image`: HxWx3 uint8 RGB array (or grey, RGBA, PIL image, path). `timestamp_ms`: the
-        frame's time, needed for smoothing. `flip_horizontal` mirrors the output x coordinates
-        (an extension; the reference ignores it for MoveNet).
+        frame's time, needed for smoothing (a finite number or None; anything else raises,
+        naming it). `flip_horizontal` mirrors the output x coordinates (an extension; the
+        reference ignores it for MoveNet). ``estimate_poses(None)`` is the reference's reset
+        call: it forgets the state and returns ``[]``.
         """
-        if image is None:
+        timestamp_ms = check_timestamp_ms(timestamp_ms)
+        if image is None:  # the reference's reset call (reference-spec 2.6 step 1)
             self.reset()
             return []
         rgb = load_image(image)
