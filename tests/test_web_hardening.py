@@ -250,3 +250,22 @@ def test_stalled_upload_gets_408_and_is_closed(server: ServeProcess) -> None:
     assert BODY_TIMEOUT_S - 0.5 < elapsed < BODY_TIMEOUT_S + 8
     _assert_no_traceback(server.log_since(mark))
     _still_serves(server)
+
+
+def test_allowed_hosts_of_the_serve_command() -> None:
+    import socket as socket_module
+
+    from movenet.cli_serve import allowed_hosts
+    from movenet.web.security import host_allowed
+
+    hosts, any_ip = allowed_hosts("127.0.0.1", [])
+    assert not any_ip and {"localhost", "127.0.0.1", "::1"} <= set(hosts)
+    assert not host_allowed("192.168.1.5:8000", hosts, any_ip=any_ip)
+    hosts, any_ip = allowed_hosts("192.168.1.5", ["pose.lan"])
+    assert host_allowed("192.168.1.5:8000", hosts) and host_allowed("POSE.lan:8000", hosts)
+    assert not host_allowed("evil.example", hosts)
+    hosts, any_ip = allowed_hosts("0.0.0.0", [])  # every interface: any IP address, and this machine's name
+    assert any_ip and socket_module.gethostname() in hosts
+    assert host_allowed("10.1.2.3:8000", hosts, any_ip=any_ip) and host_allowed("[fe80::1]:8000", hosts, any_ip=True)
+    assert not host_allowed("evil.example:8000", hosts, any_ip=any_ip)
+    assert host_allowed("anything.example", ["*"]) and host_allowed(None, [])
