@@ -33,10 +33,10 @@ def _onnx_files(folder: Path) -> list[Path]:
 def converted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A folder with the Lightning weights and their conversion, made under umask 002."""
     get_network("lightning")  # skip when the weights are not fetched
-    real = fetch.cache_dir() / "models"
+    json_path, bin_path = fetch.model_files("lightning", fetch=False)
     folder = tmp_path_factory.mktemp("converted")
-    for name in SOURCES:
-        shutil.copyfile(real / name, folder / name)
+    for path in (json_path, bin_path):
+        shutil.copyfile(path, folder / path.name)
     from movenet.models.store import onnx_model_path
 
     old = os.umask(0o002)
@@ -129,4 +129,4 @@ def test_intact_model_is_not_rebuilt(models: Path, capsys: pytest.CaptureFixture
     rc, _, err = _detect(capsys, models)
     assert rc == 0 and "converting" not in err
     assert onnx.stat().st_mtime_ns == before
-    assert get_spec("lightning").json_file in SOURCES
+    assert {get_spec("lightning").json_file, get_spec("lightning").bin_file} == set(SOURCES)
