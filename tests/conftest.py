@@ -70,3 +70,11 @@ def lightning_network():
 @pytest.fixture(scope="session")
 def thunder_network():
     return get_network("thunder")
+
+
+def detector_on(model: str, **options: object):  # noqa: ANN201 - PoseDetector
+    """A fresh detector for `model` (options as in create_detector) on this session's loaded networks."""
+    from movenet.api import EngineOptions, Networks, build_detector
+
+    networks = Networks(EngineOptions(), lambda name, engine: get_network(name))
+    return build_detector(model, networks, **options)

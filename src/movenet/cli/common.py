@@ -84,7 +84,7 @@ def engine_options() -> argparse.ArgumentParser:
 
 #: argparse destination -> detector option, for the options the subcommands share.
 _OPTION_OF = {"min_pose_score": "min_pose_score", "tracker": "tracker", "max_poses": "max_poses",
-              "multipose_max_dim": "multipose_max_dimension"}
+              "multipose_max_dim": "multipose_max_dimension", "decoder": "decoder", "target": "target"}
 
 
 def detector_options(args: argparse.Namespace, **fixed: Any) -> dict[str, Any]:
@@ -96,6 +96,8 @@ def detector_options(args: argparse.Namespace, **fixed: Any) -> dict[str, Any]:
         value = getattr(args, dest, None)
         if value is not None:
             options[option] = None if (option == "tracker" and value == "none") else value
+    if "target" in options and "decoder" not in options:
+        options["decoder"] = "heads"  # --target implies the NumPy decoder, which chooses the person
     options.update(fixed)
     accepted = option_names(args.model)
     # enable_smoothing is a shared setting of the commands; pass it only to models that have it.

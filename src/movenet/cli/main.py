@@ -37,11 +37,13 @@ from movenet.cli.common import (
 )
 from movenet.cli.common import error as _error
 from movenet.cli.eval import add_eval_parser
-from movenet.cli.explain import add_explain_parser
+from movenet.cli.explain import add_explain_parser, parse_target
 from movenet.cli.serve import add_serve_parser
 from movenet.draw import draw_poses
 from movenet.errors import ImageError, ModelFileError, MovenetError
-from movenet.io.images import image_paths, load_image, save_image
+from movenet.io.images import image_path_entries, load_image, save_image
+from movenet.io.letterbox import letterbox
+from movenet.io.output_paths import check_output_dir, check_output_file
 from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
 from movenet.io.video import VideoError, open_source, prefetch
 from movenet.io.video_writer import VideoWriter
@@ -63,18 +65,17 @@ def _draw_path(draw_dir: Path, source: Path, used: set[str]) -> Path:
 
 def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True) -> PoseDetector:
     return api.create_detector(args.model, model_dir=args.model_dir, threads=args.threads, backend=args.backend,
-                           precision=args.precision, **detector_options(args, enable_smoothing=enable_smoothing))
+                               precision=args.precision,
+                               **detector_options(args, enable_smoothing=enable_smoothing))
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
+    check_output_file(args.json, "--json")  # before any work
+    check_output_dir(args.draw, "--draw")
     inputs = args.inputs or [str(example_image())]
     if not args.inputs:
         print(f"movenet: no input given, using the example image {inputs[0]}", file=sys.stderr)
-    try:
-        paths = image_paths(inputs)
-    except ImageError as exc:
-        _error(str(exc))
-        return EXIT_BAD_INPUT
+    entries = image_path_entries(inputs)  # a missing input is reported in turn; the others go on
     detector = _make_detector(args)
     json_target = args.json if args.json is not None else ("-" if args.draw is None else None)
     draw_dir = Path(args.draw) if args.draw else None
@@ -82,8 +83,10 @@ def cmd_detect(args: argparse.Namespace) -> int:
     failures = 0
     writer = JsonFramesWriter(json_target, {"model": detector.model}) if json_target else None
     try:
-        for index, path in enumerate(paths):
+        for index, (path, problem) in enumerate(entries):
             try:
+                if problem is not None:
+                    raise problem
                 image = load_image(path)
             except ImageError as exc:
                 _error(str(exc))
@@ -123,6 +126,8 @@ def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> No
 
 
 def cmd_track(args: argparse.Namespace) -> int:
+    for value, option in ((args.json, "--json"), (args.csv, "--csv"), (args.draw, "--draw")):
+        check_output_file(value, option)  # before any work
     spec: str | int = int(args.input) if args.input.isdigit() else args.input
     detector = _make_detector(args, enable_smoothing=not args.no_smoothing)
     # --stats compares with an unsmoothed twin on the same frames (sharing the loaded network).
@@ -156,7 +161,9 @@ def cmd_track(args: argparse.Namespace) -> int:
                 if video_out is None:
                     video_out = VideoWriter(args.draw, width, height, source.fps)
                     writers.append(video_out)
-                video_out.write(draw_poses(frame.image, poses, min_score=args.min_score))
+                # A folder of frames may change size: each is fitted into the first one's.
+                video_out.write(letterbox(draw_poses(frame.image, poses, min_score=args.min_score),
+                                          video_out.width, video_out.height))
             if args.stats:
                 history.append(poses)
                 if twin is not None:
@@ -229,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--max-poses", type=int, default=None, help="multipose: at most this many people")
     common.add_argument("--multipose-max-dim", type=int, default=None,
                         help="multipose: longer side of the network input, a multiple of 32 (default 256)")
+    common.add_argument("--decoder", choices=["graph", "heads"], default=None,
+                        help="single-pose: decode in the graph (default) or from its four heads in NumPy (same "
+                             "poses; allows --target)")
+    common.add_argument("--target", type=parse_target, default=None, metavar="center|largest|X,Y",
+                        help="single-pose: who to follow: the person nearest the centre (default), the largest, "
+                             "or the one nearest the pixel X,Y (implies --decoder heads)")
 
     det = sub.add_parser("detect", parents=[common], help="detect the pose in images (each independent)")
     det.add_argument("inputs", nargs="*", metavar="INPUT",
@@ -276,15 +289,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from movenet.cli.signals import Terminated, sigterm_as_exception
+
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        with sigterm_as_exception():  # SIGTERM closes the outputs as Ctrl+C does
+            return int(args.func(args))
     except (ImageError, ValueError) as exc:
         _error(str(exc))
         return EXIT_BAD_INPUT
     except (ModelFileError, MovenetError) as exc:
         _error(str(exc))
         return EXIT_FAILURE
+    except Terminated:
+        return 128 + 15
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

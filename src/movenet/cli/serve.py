@@ -1,6 +1,7 @@
 """`movenet serve`: the live browser demo and the HTTP API on a local port (FastAPI + uvicorn).
 
   movenet serve [--host 127.0.0.1] [--port 8000] [--max-body-mb 8] [--preload lightning] [--model-dir DIR]
+                [--allowed-host NAME ...] [--body-timeout 30]
 
 Registered by ``add_serve_parser(subparsers)`` from ``movenet.cli``; FastAPI and uvicorn are only
 imported when the command runs (they come with the ``web`` extra: ``pip install "movenet[web]"``).
@@ -17,6 +18,8 @@ from movenet.cli.common import EXIT_FAILURE, EXIT_OK
 from movenet.registry import MODEL_NAMES
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Bind addresses meaning "every interface".
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 def _preload_list(value: str) -> list[str]:
@@ -49,6 +52,32 @@ def _port(value: str) -> int:
     return port
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
+def allowed_hosts(bind: str, extra: list[str]) -> tuple[list[str], bool]:
+    """The Host names the server answers to: the loopback names, the bound address (for a
+    wildcard bind: this machine's name, and any IP address), and `extra`; and whether any IP is."""
+    import socket
+
+    from movenet.web.security import LOCAL_HOSTS
+
+    names = [*LOCAL_HOSTS, *extra]
+    wildcard = bind in WILDCARD_HOSTS
+    if wildcard:
+        names += [socket.gethostname(), socket.getfqdn()]
+    else:
+        names.append(bind)
+    return names, wildcard
+
+
 def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the `serve` subcommand to `subparsers` (from ``parser.add_subparsers()``)."""
     srv = subparsers.add_parser(
@@ -67,6 +96,12 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     srv.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the "
                      "user cache, fetched on first use)")
     srv.add_argument("--threads", type=int, default=None, help="inference threads per run (default: all cores)")
+    srv.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                     help="a host name (or address) clients may use in the URL, besides localhost, 127.0.0.1, [::1] "
+                          "and the bound address (repeatable; '*' allows any). Other Host headers get 403: this "
+                          "stops web pages from reaching the server through DNS rebinding")
+    srv.add_argument("--body-timeout", type=_seconds, default=30.0, metavar="S",
+                     help="seconds an upload may take to arrive (default 30); slower gets 408")
     srv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     srv.set_defaults(func=cmd_serve)
     return srv
@@ -86,7 +121,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
               "pip install \"movenet[web]\" (or pip install websockets)", file=sys.stderr)
         return EXIT_FAILURE
     max_body = int(args.max_body_mb * 1024 * 1024)
-    app = create_app(model_dir=args.model_dir, threads=args.threads, max_body_bytes=max_body, preload=args.preload)
+    hosts, any_ip = allowed_hosts(args.host, args.allowed_host)
+    app = create_app(model_dir=args.model_dir, threads=args.threads, max_body_bytes=max_body, preload=args.preload,
+                     allowed_hosts=hosts, allow_any_ip=any_ip, body_timeout=args.body_timeout)
     if args.host not in LOOPBACK_HOSTS:
         print(f"movenet: warning: serving on {args.host}: anyone who can reach this machine can use the API; "
               "browsers give pages on other hosts the camera only over https (a video file still works)",

@@ -17,7 +17,8 @@ __all__ = ["ImageFolderSource"]
 class ImageFolderSource(FrameSource):
     """The image files of a directory, sorted by name, as frames ``k * 1000 / fps`` ms apart.
 
-    Every image must have the size of the first one (a video has one frame size)."""
+    Frames may change size from one to the next (a camera can change resolution; the detectors
+    take any size per frame); ``width`` and ``height`` are the first frame's."""
 
     def __init__(self, directory: PathLike, *, fps: float = 30.0) -> None:
         super().__init__()
@@ -47,11 +48,6 @@ class ImageFolderSource(FrameSource):
                 image, self._first = self._first, None
             else:
                 image = self._load(path)
-            if image.shape[:2] != (self.height, self.width):
-                raise VideoError(
-                    f"{path}: image is {image.shape[1]}x{image.shape[0]}, but the first image of "
-                    f"{self.name} is {self.width}x{self.height}; all frames must have one size"
-                )
             yield Frame(image, k * 1000.0 / self.fps, k, str(path))
 
     def _release(self) -> None:

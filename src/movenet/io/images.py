@@ -26,9 +26,11 @@ __all__ = [
     "MAX_PIXELS",
     "MAX_PIXELS_ENV",
     "ImageSource",
+    "image_path_entries",
     "image_paths",
     "load_image",
     "max_pixels",
+    "missing_path_reason",
     "save_image",
 ]
 
@@ -125,8 +127,37 @@ def image_paths(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
         elif path.exists():
             result.append(path)
         else:
-            raise ImageError(f"{path}: no such file or directory")
+            raise ImageError(f"{path}: {missing_path_reason(path)}")
     return result
+
+
+def missing_path_reason(path: Path) -> str:
+    """Why `path` cannot be opened, in words: a symbolic link loop, a broken link, no such file..."""
+    import errno
+
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (too many levels of symbolic links)"
+        if path.is_symlink() and exc.errno == errno.ENOENT:
+            return f"broken symbolic link (it points to {os.readlink(path)}, which does not exist)"
+        if exc.errno == errno.ENOENT:
+            return "no such file or directory"
+        return _one_line(exc.strerror or exc).lower()
+    return "no such file or directory"
+
+
+def image_path_entries(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, ImageError | None]]:
+    """:func:`image_paths` per input, keeping going past bad ones: ``(path, None)`` for each image
+    found, ``(input, error)`` for an input that is missing or cannot be listed."""
+    entries: list[tuple[Path, ImageError | None]] = []
+    for item in inputs:
+        try:
+            entries.extend((path, None) for path in image_paths([item]))
+        except ImageError as exc:
+            entries.append((Path(item), exc))
+    return entries
 
 
 def save_image(path: str | os.PathLike[str], rgb: np.ndarray) -> Path:

@@ -80,11 +80,14 @@ class VideoFileSource(FrameSource):
             s
             for s in container.streams.video
             if not (s.disposition & av.stream.Disposition.attached_pic)
+            and s.codec_context is not None  # a truncated header can leave a stream without codec
             and s.codec_context.name not in _TEXT_ART_CODECS
         ]
         if not videos:
             kinds = sorted({s.type for s in container.streams})
-            if container.streams.video:
+            if any(s.codec_context is None for s in container.streams.video):
+                what = "a video stream without codec parameters: damaged or truncated"
+            elif container.streams.video:
                 what = "only a still picture (cover art)"
             elif kinds:
                 what = " and ".join(kinds) + " only"

@@ -3,7 +3,8 @@
 The store owns every cached file's path: the fp32 conversion, variants with extra outputs (e.g.
 MoveNet's ``heads``) and the ``int8`` file. The cache key is the source files' pinned sha256 plus
 the converter's (or quantiser's) version, so a new converter or different weights never reuse a
-stale file.
+stale file. Each file made here has its sha256 beside it (:mod:`movenet.models.checksum`), checked
+on load: a damaged, truncated or empty file is made again, with a one-line message.
 
 Precisions (`load_network(..., precision=)`, see docs/performance.md): "fp32" (default, the
 TF.js-exact conversion); "int8", a statically quantised file (variant ``int8``, made once from
@@ -16,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from movenet.models.catalog import get_spec
+from movenet.models.checksum import file_problem, write_checked, write_checksum
 from movenet.models.convert.tfjs import read_graph_model
 from movenet.models.convert.to_onnx import convert_graph
 from movenet.models.fetch import cache_dir, model_files
@@ -53,19 +54,16 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
     ).hexdigest()[:16]
     folder = _cache_folder(json_path.parent)
     target = folder / f"{json_path.stem}{('-' + variant) if variant else ''}.{key}.onnx"
-    if target.is_file():
+    problem = file_problem(target)  # checked on every load: a damaged file would give wrong poses
+    if problem is None:
         return target
-    print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
+    if problem == "is missing":
+        print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
+    else:
+        print(f"movenet: {target} {problem}; converting {json_path.name} again ...", file=sys.stderr)
     model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".onnx.part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(model.SerializeToString())
-        os.replace(tmp, target)  # atomic: a crash never leaves a half-written model under the name
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_checked(target, model.SerializeToString())
     return target
 
 
@@ -88,9 +86,12 @@ def int8_model_path(name: str, model_dir: str | Path | None, calibration: Calibr
     key = hashlib.sha256(f"{fp32.name}{QUANTIZER_VERSION}{calibration.samples}".encode()).hexdigest()[:16]
     stem = fp32.name.split(".", 1)[0]
     target = _cache_folder(fp32.parent) / f"{stem}-{INT8_VARIANT}.{key}.onnx"
-    if not target.is_file():
-        print(f"movenet: quantising {stem} to int8 (once) ...", file=sys.stderr)
+    problem = file_problem(target)
+    if problem is not None:
+        again = "" if problem == "is missing" else f"{target} {problem}; "
+        print(f"movenet: {again}quantising {stem} to int8 (once) ...", file=sys.stderr)
         quantize_model(fp32, target, calibration)
+        write_checksum(target)
     return target
 
 

@@ -18,9 +18,11 @@ Endpoints (``create_app()``; ``movenet serve`` runs it with uvicorn on 127.0.0.1
     its code from a CDN, so it is switched off; ReDoc too).
 
 Errors are JSON ``{"error": "<message>", "status": <code>}``: 400 (empty, corrupt or truncated
-image, bad Content-Length), 413 (body over ``max_body_bytes``, checked on Content-Length and on the
-bytes actually streamed; image over ``max_pixels``), 415 (a Content-Type that is not an image, or
-bytes no decoder recognises), 422 (unknown model, option out of range), 503 (weights missing).
+image, bad Content-Length), 403 (a Host header not in the allow-list, or a cross-origin POST), 408
+(the body did not arrive within ``body_timeout``), 413 (body over ``max_body_bytes``, checked on
+Content-Length and on the bytes actually streamed; image over ``max_pixels``), 415 (a Content-Type
+that is not an image, or bytes no decoder recognises), 422 (unknown model, option out of range: ``multipose_max_dim`` at
+most 1024, ``max_poses`` at most 6), 503 (weights missing).
 
 WebSocket ``/v1/stream`` (query parameters may set the initial config, e.g. ``?model=thunder``):
 
@@ -73,12 +75,13 @@ from movenet.api import EngineOptions, build_detector, canonical_model_name
 from movenet.errors import ModelFileError
 from movenet.registry import MODEL_NAMES, MODELS
 from movenet.web.errors import ApiError, error_body
+from movenet.web.host_guard import HostGuard
 from movenet.web.messages import DEFAULT_MAX_PIXELS, decode_image, pack_frame, split_frame_message
 from movenet.web.networks import NetworkLoader, NetworkPool
 from movenet.web.options import StreamConfig
-from movenet.web.request_body import DEFAULT_MAX_BODY_BYTES, check_content_type, read_body
+from movenet.web.request_body import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, check_content_type, read_body
 from movenet.web.schemas import ERROR_RESPONSES, IMAGE_BODY, FrameOut, HealthOut, ModelsOut
-from movenet.web.security import page_headers, same_origin
+from movenet.web.security import LOCAL_HOSTS, page_headers, same_origin
 from movenet.web.sessions import FrameEvent, ServerState
 from movenet.web.stream import PROTOCOL_VERSION, run_stream
 
@@ -106,7 +109,9 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS,
                network_loader: NetworkLoader | None = None, preload: Iterable[str] = (),
                allowed_origins: Iterable[str] = (),
-               frame_hook: Callable[[FrameEvent], None] | None = None) -> FastAPI:
+               frame_hook: Callable[[FrameEvent], None] | None = None,
+               allowed_hosts: Iterable[str] | None = None, allow_any_ip: bool = False,
+               body_timeout: float = DEFAULT_BODY_TIMEOUT_S) -> FastAPI:
     """The FastAPI app serving the demo page, ``/v1/poses``, ``/v1/models``, ``/healthz`` and ``/v1/stream``.
 
     model_dir, threads: where the weights are and ONNX Runtime's intra-op threads (as for
@@ -118,6 +123,10 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
     preload: models to load now rather than on first use (errors surface here).
     allowed_origins: extra browser origins allowed to open ``/v1/stream`` (same-origin always is).
     frame_hook: called with a :class:`FrameEvent` after each stream frame (recording, tests).
+    allowed_hosts: the names and addresses a request's Host header may give (403 otherwise, against
+        DNS rebinding); default the loopback names (localhost, 127.0.0.1, ::1); ``["*"]`` allows all.
+    allow_any_ip: also allow any IP address as Host (for a server bound to all interfaces).
+    body_timeout: seconds a POST body may take to arrive (408 beyond).
     """
     if max_body_bytes < 1:
         raise ValueError(f"max_body_bytes must be positive, got {max_body_bytes}")
@@ -128,15 +137,19 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
     for name in preload:
         build_detector(canonical_model_name(name), pool.networks())
     origins = frozenset(allowed_origins)
+    hosts = tuple(LOCAL_HOSTS if allowed_hosts is None else allowed_hosts)
 
     app = FastAPI(title="MoveNet", version=movenet.__version__, docs_url=None, redoc_url=None,
                   description="MoveNet pose detection served locally. `POST /v1/poses` for one image, the "
                               "`/v1/stream` WebSocket for video (protocol on this page, below).")
     app.state.movenet = server
+    app.add_middleware(HostGuard, allowed_hosts=hosts, allowed_origins=origins, any_ip=allow_any_ip)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.status, exc.message), status_code=exc.status)
+        # A body cut short (too large, too slow) leaves bytes unread: close rather than wait for them.
+        headers = {"Connection": "close"} if exc.status in (408, 413) else None
+        return JSONResponse(error_body(exc.status, exc.message), status_code=exc.status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -193,7 +206,7 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
         except ValueError as exc:
             raise ApiError(422, str(exc)) from None
         check_content_type(request.headers.get("content-type"))
-        body = await read_body(request, server.max_body_bytes)
+        body = await read_body(request, server.max_body_bytes, body_timeout)
         try:
             frame, elapsed = await run_in_threadpool(server.detect_image, config, body)
         except ModelFileError as exc:

@@ -12,7 +12,25 @@ from movenet.api import EngineOptions, PoseDetector, build_detector, canonical_m
 from movenet.registry import models_with_option, option_default, option_names
 from movenet.web.networks import NetworkPool
 
-__all__ = ["StreamConfig"]
+__all__ = ["MAX_MULTIPOSE_DIM", "MAX_POSES", "StreamConfig"]
+
+#: Largest ``multipose_max_dim`` a client may ask for. The network input (and ONNX Runtime's
+#: buffers, kept afterwards) grows with its square: about 90 MB at 512, 430 MB and 1.3 s a frame
+#: per core at 1024, gigabytes beyond; TF.js's default is 256.
+MAX_MULTIPOSE_DIM = 1024
+#: Largest ``max_poses``: MultiPose Lightning finds at most 6 people.
+MAX_POSES = 6
+
+
+def _check_limits(config: StreamConfig) -> None:
+    """ValueError naming the limit when a size-like option is beyond what this server allows."""
+    if config.multipose_max_dim > MAX_MULTIPOSE_DIM:
+        raise ValueError(f"multipose_max_dim: at most {MAX_MULTIPOSE_DIM} on this server (memory grows with its "
+                         f"square), got {config.multipose_max_dim}")
+    if config.max_poses is not None and config.max_poses > MAX_POSES:
+        raise ValueError(f"max_poses: at most {MAX_POSES} (the network finds at most {MAX_POSES} people), "
+                         f"got {config.max_poses}")
+
 
 
 def _parse_bool(value: Any) -> bool:
@@ -35,6 +53,13 @@ def _parse_number(value: Any, *, integer: bool = False) -> float | int | None:
             value = float(value)
         except ValueError:
             raise ValueError(f"expected a number, got {value!r}") from None
+    if isinstance(value, int) and integer:
+        return value  # JSON integers may have hundreds of digits: the limits judge them, not float()
+    if isinstance(value, int):
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ValueError(f"expected a finite number, got an integer of {len(str(value))} digits") from None
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"expected a finite number, got {value!r}")
     if integer:
@@ -117,6 +142,7 @@ class StreamConfig:
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{key}: {exc}") from None
         config = replace(self, **values)
+        _check_limits(config)
         _checked("min_pose_score", config.min_pose_score)
         _checked("max_poses", config.max_poses)
         _checked("multipose_max_dimension", config.multipose_max_dim)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from movenet.web.errors import ApiError
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "check_content_type", "read_body"]
+__all__ = ["DEFAULT_BODY_TIMEOUT_S", "DEFAULT_MAX_BODY_BYTES", "check_content_type", "read_body"]
+
+log = logging.getLogger("movenet.web")
 
 #: Largest request body / WebSocket frame message accepted by default (``--max-body-mb``).
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+#: Seconds a request body may take to arrive (``--body-timeout``): a stalled upload gets 408.
+DEFAULT_BODY_TIMEOUT_S = 30.0
 
 
 def check_content_type(content_type: str | None) -> None:
@@ -24,8 +32,20 @@ def check_content_type(content_type: str | None) -> None:
     raise ApiError(415, f"Content-Type {mime} is not an image: send the image bytes as image/jpeg or image/png{hint}")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request's body; ApiError 413 past `limit` bytes (declared or streamed), 400 for a bad Content-Length."""
+async def read_body(request: Request, limit: int, timeout: float = DEFAULT_BODY_TIMEOUT_S) -> bytes:
+    """The request's body; ApiError 413 past `limit` bytes (declared or streamed), 400 for a bad
+    Content-Length, 408 when it has not all arrived within `timeout` seconds. A client that leaves
+    mid-upload is logged in one line (ApiError 400, answered to nobody)."""
+    try:
+        return await asyncio.wait_for(_read_body(request, limit), timeout)
+    except asyncio.TimeoutError:
+        raise ApiError(408, f"the request body did not arrive within {timeout:g} s (--body-timeout)") from None
+    except ClientDisconnect:
+        log.info("client %s left during its upload", request.client.host if request.client else "?")
+        raise ApiError(400, "client disconnected during the upload") from None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         try:

@@ -4,7 +4,6 @@ own detector so that two clients never share smoothing or tracking state."""
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from movenet.io.results import frame_record
 from movenet.models.fetch import model_files
 from movenet.registry import get_entry
 from movenet.web.errors import ApiError, error_body
-from movenet.web.messages import decode_image, split_frame_message
+from movenet.web.messages import decode_image, parse_json, split_frame_message
 from movenet.web.networks import NetworkPool
 from movenet.web.options import StreamConfig
 
@@ -121,9 +120,9 @@ class StreamSession:
 
     async def handle_text(self, text: str) -> dict[str, Any]:
         try:
-            message = json.loads(text)
-        except ValueError:
-            return {"type": "error", **error_body(400, "text messages must be JSON objects such as "
+            message = parse_json(text, "text message")
+        except ApiError as exc:
+            return {"type": "error", **error_body(400, f"{exc.message}; text messages must be JSON objects such as "
                                                   '{"type": "config", "model": "thunder"}'), "id": None}
         if not isinstance(message, dict):
             return {"type": "error", **error_body(400, "text messages must be JSON objects"), "id": None}

@@ -33,7 +33,8 @@ from conftest import get_network  # noqa: E402
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     get_network("lightning")  # skip the module when the weights are not fetched
-    with TestClient(create_app(network_loader=get_network)) as test_client:
+    # TestClient's requests say "Host: testserver"; a real server allows only its own names.
+    with TestClient(create_app(network_loader=get_network, allowed_hosts=["testserver"])) as test_client:
         yield test_client
 
 
@@ -41,7 +42,8 @@ def client() -> Iterator[TestClient]:
 def small_client() -> Iterator[TestClient]:
     """A server with tiny limits: 4 KiB bodies and frames, 1 megapixel images."""
     get_network("lightning")
-    app = create_app(network_loader=get_network, max_body_bytes=4096, max_pixels=1_000_000)
+    app = create_app(network_loader=get_network, max_body_bytes=4096, max_pixels=1_000_000,
+                     allowed_hosts=["testserver"])
     with TestClient(app) as test_client:
         yield test_client
 

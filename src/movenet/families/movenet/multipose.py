@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from movenet.calculators.filters import KEYPOINT_FILTER_CONFIG, MILLISECOND_TO_MICRO_SECONDS, KeypointsOneEuroFilter
+from movenet.calculators.timestamps import check_timestamp_ms
 from movenet.calculators.tracking import (
     Detection,
     Tracker,
@@ -34,6 +35,7 @@ from movenet.calculators.tracking import (
     validate_tracker_config,
 )
 from movenet.families.base import DetectorLifecycle
+from movenet.families.concurrency import exclusive
 from movenet.families.movenet.constants import DEFAULT_MIN_POSE_SCORE, MULTIPOSE_DEFAULT_MAX_DIMENSION
 from movenet.families.movenet.poses import make_pose
 from movenet.io.images import ImageSource, load_image
@@ -269,6 +271,7 @@ class MultiPoseDetector(DetectorLifecycle):
         self._filters: dict[int, KeypointsOneEuroFilter] = {}
         self._plans: OrderedDict[tuple[int, int, int], _ResizePlan] = OrderedDict()
 
+    @exclusive
     def reset(self) -> None:
         """Forget all temporal state: tracks and per-track keypoint filters (ids keep counting)."""
         if self.tracker is not None:
@@ -293,6 +296,7 @@ class MultiPoseDetector(DetectorLifecycle):
             self._plans.move_to_end(key)
         return plan
 
+    @exclusive
     def preprocess(self, image: ImageSource) -> tuple[np.ndarray, InputSize]:
         """The int32 network input [1, ph, pw, 3] for `image` (HxWx3 uint8 RGB, or anything
         :func:`~movenet.io.images.load_image` takes) and the sizes used. The array is an internal
@@ -309,6 +313,7 @@ class MultiPoseDetector(DetectorLifecycle):
         size = multipose_input_size(rgb.shape[0], rgb.shape[1], max_dimension)
         return _ResizePlan(rgb.shape[0], rgb.shape[1], rgb.shape[2], size).fill_input(rgb)
 
+    @exclusive
     def run_network(self, image: ImageSource) -> tuple[np.ndarray, InputSize]:
         """Resize, pad and run the network on `image` (HxWx3 uint8 RGB): the raw (N, 56) float32
         output (per person: 17 x (y, x, score), y_min, x_min, y_max, x_max, score, all normalized
@@ -321,6 +326,7 @@ class MultiPoseDetector(DetectorLifecycle):
 
     # -- per frame -------------------------------------------------------------------------------
 
+    @exclusive
     def estimate_poses(self, image: ImageSource | None, timestamp_ms: float | None = None, *,
                        flip_horizontal: bool = False) -> list[Pose]:
         """Detect the people in one frame: a list of Poses (possibly empty), keypoints and boxes
@@ -331,7 +337,8 @@ class MultiPoseDetector(DetectorLifecycle):
         mirrors the output x coordinates (an extension; the reference ignores it for MoveNet).
         """
         self._check_open()
-        if image is None:
+        timestamp_ms = check_timestamp_ms(timestamp_ms)
+        if image is None:  # the reference's reset call (pose-detection/src/movenet/detector.ts)
             self.reset()
             return []
         rgb = load_image(image)

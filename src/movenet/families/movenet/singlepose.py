@@ -12,7 +12,9 @@ from collections.abc import Callable
 import numpy as np
 
 from movenet.calculators.filters import KEYPOINT_FILTER_CONFIG, KeypointsOneEuroFilter, timestamp_ms_to_us
+from movenet.calculators.timestamps import check_timestamp_ms
 from movenet.families.base import DetectorLifecycle
+from movenet.families.concurrency import exclusive
 from movenet.families.movenet.constants import DEFAULT_MIN_POSE_SCORE
 from movenet.families.movenet.crop_region import (
     CropRegion,
@@ -97,6 +99,7 @@ class SinglePoseDetector(DetectorLifecycle):
         """The normalized crop the next frame will use (None: centre square of the next frame)."""
         return self._crop
 
+    @exclusive
     def reset(self) -> None:
         """Forget all temporal state: crop region, keypoint and crop filters."""
         self._crop = None
@@ -104,6 +107,7 @@ class SinglePoseDetector(DetectorLifecycle):
         self._keypoint_filter.reset()
         self._crop_filter.reset()
 
+    @exclusive
     def run_network(self, image: np.ndarray, crop: CropRegion, target: Target = "center") -> np.ndarray:
         """Crop-and-resize `image` (HxWx3 uint8) to the network input and run it: (17, 3) y, x, score
         in crop coordinates, decoded by the graph or (decoder="heads") by :mod:`movenet.families.movenet.decode`."""
@@ -130,6 +134,7 @@ class SinglePoseDetector(DetectorLifecycle):
             raise ValueError("heads_network has no head outputs (movenet.families.movenet.heads.load_heads_network)")
         return network, indices  # type: ignore[return-value]
 
+    @exclusive
     def run_heads(self, image: np.ndarray, crop: CropRegion) -> Heads:
         """Run the network on the `crop` of `image` (HxWx3 uint8) and return its head outputs."""
         network, indices = self._heads_backend()
@@ -141,6 +146,7 @@ class SinglePoseDetector(DetectorLifecycle):
         # The reference starts from the centre square; other targets look at the whole image.
         return init_crop_region(self._target == "center", height, width)
 
+    @exclusive
     def heads(self, image: ImageSource) -> Heads:
         """The head outputs for `image` on the crop the next `estimate_poses` call would use (the
         detector's state is not changed)."""
@@ -149,16 +155,20 @@ class SinglePoseDetector(DetectorLifecycle):
         crop = self._crop if self._crop is not None else self._first_crop(height, width)
         return self.run_heads(rgb, crop)
 
+    @exclusive
     def estimate_poses(self, image: ImageSource | None, timestamp_ms: float | None = None, *,
                        flip_horizontal: bool = False) -> list[Pose]:
         """Detect the pose in one frame: a list with zero or one Pose, keypoints in pixels.
 
         `image`: HxWx3 uint8 RGB array (or grey, RGBA, PIL image, path). `timestamp_ms`: the
-        frame's time, needed for smoothing. `flip_horizontal` mirrors the output x coordinates
-        (an extension; the reference ignores it for MoveNet).
+        frame's time, needed for smoothing (a finite number or None; anything else raises,
+        naming it). `flip_horizontal` mirrors the output x coordinates (an extension; the
+        reference ignores it for MoveNet). ``estimate_poses(None)`` is the reference's reset
+        call: it forgets the state and returns ``[]``.
         """
         self._check_open()
-        if image is None:
+        timestamp_ms = check_timestamp_ms(timestamp_ms)
+        if image is None:  # the reference's reset call (pose-detection/src/movenet/detector.ts)
             self.reset()
             return []
         rgb = load_image(image)
