@@ -2,21 +2,29 @@
 // /v1/stream WebSocket -> poses drawn over the video. Served by `movenet serve`; loads nothing
 // from anywhere else, so it works offline.
 //
-// One frame is in flight at a time: a frame is captured, sent, and the next one is captured when
-// the poses for it come back. The canvas shows the captured frame with its poses, so the drawing
-// is always in step with the picture. window.poseLog keeps the last POSE_LOG_SIZE replies with
-// what was drawn for them (for tests and debugging).
+// Up to MAX_IN_FLIGHT frames are in flight: a new video frame is captured and sent as soon as one
+// of the slots is free, so the server never waits for a round trip and the page keeps up with the
+// camera's rate whenever the server does. The server answers the frames of one stream in order
+// (their timestamps drive smoothing and tracking), and each reply is drawn over its own captured
+// frame, so the drawing is always in step with the picture. window.poseLog keeps the last
+// POSE_LOG_SIZE replies with what was drawn for them (for tests, benchmarks and debugging).
 'use strict';
 
 (() => {
-  const EDGES = [[0, 1], [0, 2], [1, 3], [2, 4], [5, 6], [5, 7], [5, 11], [6, 8], [6, 12], [7, 9], [8, 10],
-    [11, 12], [11, 13], [12, 14], [13, 15], [14, 16]];
-  const LEFT = new Set([1, 3, 5, 7, 9, 11, 13, 15]);
-  const RIGHT = new Set([2, 4, 6, 8, 10, 12, 14, 16]);
+  // The COCO-17 skeleton, until the server names the model's own (hello/config messages carry it).
+  const COCO_SKELETON = {
+    edges: [[0, 1], [0, 2], [1, 3], [2, 4], [5, 6], [5, 7], [5, 11], [6, 8], [6, 12], [7, 9], [8, 10],
+      [11, 12], [11, 13], [12, 14], [13, 15], [14, 16]],
+    left: [1, 3, 5, 7, 9, 11, 13, 15],
+    right: [2, 4, 6, 8, 10, 12, 14, 16],
+  };
   const TRACK_COLORS = ['#ff5a5f', '#3fb6ff', '#ffd166', '#06d6a0', '#c77dff', '#ff9f1c', '#f15bb5', '#9ef01a'];
   const POSE_LOG_SIZE = 300;
   const REPLY_TIMEOUT_MS = 10000;
   const JPEG_QUALITY = 0.85;
+  // Two frames in flight hide the round trip (encode, network, decode) behind the server's work on
+  // the previous frame; more would only add latency, since the server runs one frame at a time.
+  const MAX_IN_FLIGHT = 2;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -34,9 +42,14 @@
     media: null, // MediaStream of the camera
     objectUrl: null, // blob: URL of a chosen video file
     nextId: 1,
-    inflight: null, // {id, t0, width, height, timer}
-    frameCanvas: document.createElement('canvas'), // the full-size frame being processed
-    sendCanvas: document.createElement('canvas'), // the same frame, scaled down and JPEG-encoded
+    inflight: new Map(), // id -> {id, t0, width, height, canvas, timer}, in sending order
+    capturing: false, // a frame is being captured and encoded (one at a time keeps them in order)
+    lastFrameKey: null, // which video frame was captured last, so none is sent twice
+    watchGeneration: 0,
+    videoFrames: 0, // video frames presented so far (requestVideoFrameCallback), or null without it
+    spareCanvases: [], // full-size canvases of frames whose replies were drawn, for reuse
+    sendCanvas: document.createElement('canvas'), // the frame being sent, scaled down and JPEG-encoded
+    skeleton: COCO_SKELETON,
     replyTimes: [],
     latencyAvg: null,
     reconnectTimer: null,
@@ -66,22 +79,63 @@
     if (wsOpen()) state.ws.send(JSON.stringify(currentConfig()));
   }
 
-  // --- capture and send -------------------------------------------------------------------------
-
-  function schedule(delay = 0) {
-    setTimeout(captureAndSend, delay);
+  function useSkeleton(skeleton) {
+    if (skeleton && Array.isArray(skeleton.edges)) {
+      state.skeleton = { edges: skeleton.edges, left: skeleton.left || [], right: skeleton.right || [] };
+    }
   }
 
-  async function captureAndSend() {
-    if (!state.running || state.inflight !== null || !wsOpen()) return;
+  // --- capture and send -------------------------------------------------------------------------
+
+  // Which video frame is showing: the presented-frame count where the browser reports it, else the
+  // media time (a paused or stalled video keeps its key, so its frame is not sent again).
+  function frameKey(video) {
+    return state.videoFrames !== null ? state.videoFrames : video.currentTime;
+  }
+
+  function watchVideoFrames() {
+    const video = ui.video;
+    if (typeof video.requestVideoFrameCallback !== 'function') {
+      state.videoFrames = null;
+      return;
+    }
+    const generation = ++state.watchGeneration; // a restart ends the previous callback chain
+    const onFrame = (now, metadata) => {
+      if (!state.running || generation !== state.watchGeneration) return;
+      state.videoFrames = metadata.presentedFrames;
+      pump();
+      video.requestVideoFrameCallback(onFrame);
+    };
+    state.videoFrames = 0;
+    video.requestVideoFrameCallback(onFrame);
+  }
+
+  function schedule(delay = 0) {
+    setTimeout(pump, delay);
+  }
+
+  // Send the current video frame if a slot is free and it has not been sent yet.
+  function pump() {
+    if (!state.running || state.capturing || state.inflight.size >= MAX_IN_FLIGHT || !wsOpen()) return;
     const video = ui.video;
     if (video.readyState < 2 || !video.videoWidth || !video.videoHeight) {
       schedule(30);
       return;
     }
+    const key = frameKey(video);
+    if (key === state.lastFrameKey) {
+      // Without frame callbacks nothing announces the next frame: look again shortly.
+      if (state.videoFrames === null) schedule(10);
+      return;
+    }
+    state.lastFrameKey = key;
+    captureAndSend(video);
+  }
+
+  async function captureAndSend(video) {
     const vw = video.videoWidth;
     const vh = video.videoHeight;
-    const fc = state.frameCanvas;
+    const fc = state.spareCanvases.pop() || document.createElement('canvas');
     if (fc.width !== vw || fc.height !== vh) {
       fc.width = vw;
       fc.height = vh;
@@ -96,27 +150,44 @@
     sc.height = h;
     sc.getContext('2d').drawImage(fc, 0, 0, w, h);
     const id = state.nextId++;
-    const frame = { id, t0, width: w, height: h, timer: null };
-    state.inflight = frame;
-    const blob = await new Promise((resolve) => sc.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
-    if (state.inflight !== frame) return; // stopped or reconnected meanwhile
-    if (!blob || !wsOpen() || !state.running) {
-      state.inflight = null;
+    const ws = state.ws;
+    state.capturing = true;
+    let blob;
+    try {
+      blob = await new Promise((resolve) => sc.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
+    } finally {
+      state.capturing = false;
+    }
+    if (!blob || !state.running || state.ws !== ws || !wsOpen()) { // stopped or reconnected meanwhile
+      state.spareCanvases.push(fc);
       schedule(30);
       return;
     }
+    const frame = { id, t0, width: w, height: h, canvas: fc, timer: null };
     // Binary frame message: uint32 big-endian header length, JSON header, JPEG bytes.
     const header = new TextEncoder().encode(JSON.stringify({ id, timestamp_ms: t0 }));
     const prefix = new Uint8Array(4);
     new DataView(prefix.buffer).setUint32(0, header.length, false);
     frame.timer = setTimeout(() => {
-      if (state.inflight === frame) { // lost reply: carry on with the next frame
-        state.inflight = null;
+      if (state.inflight.get(id) === frame) { // lost reply: carry on with the next frame
+        release(frame);
         setStatus(`no reply for frame ${id}; continuing`, true);
         schedule();
       }
     }, REPLY_TIMEOUT_MS);
+    state.inflight.set(id, frame);
     state.ws.send(new Blob([prefix, header, blob]));
+    pump(); // the second slot: the next video frame goes out as soon as it is shown
+  }
+
+  function release(frame) {
+    clearTimeout(frame.timer);
+    state.inflight.delete(frame.id);
+    if (state.spareCanvases.length < MAX_IN_FLIGHT + 1) state.spareCanvases.push(frame.canvas);
+  }
+
+  function releaseAll() {
+    for (const frame of [...state.inflight.values()]) release(frame);
   }
 
   // --- replies ----------------------------------------------------------------------------------
@@ -131,31 +202,33 @@
     }
     if (msg.type === 'hello') {
       setStatus(`connected (server ${msg.version})`);
+      useSkeleton(msg.skeleton);
       sendConfig(); // processed before the first frame: the server answers in order
       schedule();
     } else if (msg.type === 'config') {
       ui.modelReadout.textContent = msg.config.model;
+      useSkeleton(msg.skeleton);
     } else if (msg.type === 'poses') {
       onPoses(msg);
     } else if (msg.type === 'error') {
       setStatus(`server: ${msg.error}`, true);
-      const frame = state.inflight;
-      if (frame !== null && msg.id === frame.id) {
-        clearTimeout(frame.timer);
-        state.inflight = null;
+      const frame = state.inflight.get(msg.id);
+      if (frame !== undefined) {
+        release(frame);
         schedule(100);
       }
     }
   }
 
   function onPoses(msg) {
-    const frame = state.inflight;
-    if (frame === null || msg.id !== frame.id) return; // a reply to a frame given up on
-    clearTimeout(frame.timer);
-    state.inflight = null;
+    const frame = state.inflight.get(msg.id);
+    if (frame === undefined) return; // a reply to a frame given up on
+    // Replies come in sending order: an older frame still waiting was lost (it timed out meanwhile).
+    for (const older of [...state.inflight.values()]) if (older.id < frame.id) release(older);
     const now = performance.now();
     const latency = now - frame.t0;
-    const drawn = draw(msg.frame);
+    const drawn = draw(frame.canvas, msg.frame);
+    release(frame);
     state.frames += 1;
 
     window.poseLog.push({
@@ -165,6 +238,7 @@
       timestamp_ms: msg.timestamp_ms,
       latency_ms: latency,
       inference_ms: msg.inference_ms,
+      received_at_ms: now,
       frame: msg.frame,
       drawn,
     });
@@ -183,14 +257,13 @@
     ui.modelReadout.textContent = msg.model;
     ui.poseCount.textContent = String(msg.frame.poses.length);
     if (ui.status.classList.contains('error') || state.frames === 1) setStatus(`streaming ${msg.frame.width}x${msg.frame.height}`);
-    schedule();
+    pump();
   }
 
   // --- drawing ----------------------------------------------------------------------------------
 
-  function draw(frame) {
+  function draw(fc, frame) {
     const canvas = ui.overlay;
-    const fc = state.frameCanvas;
     if (canvas.width !== fc.width || canvas.height !== fc.height) {
       canvas.width = fc.width;
       canvas.height = fc.height;
@@ -202,15 +275,18 @@
     const minScore = Number(ui.threshold.value);
     const lineWidth = Math.max(2, canvas.width / 200);
     const radius = Math.max(3, canvas.width / 110);
+    const { edges } = state.skeleton;
+    const left = new Set(state.skeleton.left);
+    const right = new Set(state.skeleton.right);
     const poses = [];
     frame.poses.forEach((pose) => {
       const track = pose.id === null || pose.id === undefined ? null : TRACK_COLORS[pose.id % TRACK_COLORS.length];
       const points = pose.keypoints.map((k) => ({ name: k.name, x: k.x * sx, y: k.y * sy, score: k.score }));
       ctx.lineWidth = lineWidth;
       ctx.lineCap = 'round';
-      for (const [a, b] of EDGES) {
-        if (points[a].score < minScore || points[b].score < minScore) continue;
-        ctx.strokeStyle = track || (LEFT.has(a) && LEFT.has(b) ? '#ffb03b' : RIGHT.has(a) && RIGHT.has(b) ? '#3fb6ff' : '#e8edf2');
+      for (const [a, b] of edges) {
+        if (!points[a] || !points[b] || points[a].score < minScore || points[b].score < minScore) continue;
+        ctx.strokeStyle = track || (left.has(a) && left.has(b) ? '#ffb03b' : right.has(a) && right.has(b) ? '#3fb6ff' : '#e8edf2');
         ctx.beginPath();
         ctx.moveTo(points[a].x, points[a].y);
         ctx.lineTo(points[b].x, points[b].y);
@@ -260,8 +336,7 @@
     ws.onclose = (event) => {
       if (state.ws !== ws) return;
       state.ws = null;
-      if (state.inflight) clearTimeout(state.inflight.timer);
-      state.inflight = null;
+      releaseAll();
       if (state.running) {
         setStatus(`connection closed (${event.code}${event.reason ? ': ' + event.reason : ''}); reconnecting…`, true);
         state.reconnectTimer = setTimeout(connect, 1000);
@@ -319,6 +394,8 @@
     state.running = true;
     state.replyTimes = [];
     state.latencyAvg = null;
+    state.lastFrameKey = null;
+    watchVideoFrames();
     ui.video.dataset.active = '1';
     ui.stage.classList.add('running');
     ui.stop.disabled = false;
@@ -328,8 +405,7 @@
   function stop() {
     state.running = false;
     clearTimeout(state.reconnectTimer);
-    if (state.inflight) clearTimeout(state.inflight.timer);
-    state.inflight = null;
+    releaseAll();
     if (state.ws) {
       const ws = state.ws;
       state.ws = null;

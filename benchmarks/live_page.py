@@ -1,0 +1,185 @@
+"""The live page's frame rate and latency, per model: `movenet serve` on 127.0.0.1, Debian's chromium
+(headless, driven by Playwright) with a fake 30 fps camera playing a real clip, the page streaming it.
+
+    python benchmarks/live_page.py                       # every registered model, 20 s each
+    python benchmarks/live_page.py --models lightning --seconds 30 --json -
+
+For each model it reports the replies per second the page drew (over the measured window, after a
+warm-up), latency (capture to drawn reply) p50/p90, the server's per-frame time, and the model's
+one-thread `movenet bench` end-to-end rate measured in the same run on frames of the same size: the
+page can reach min(camera rate, what the server sustains), so the ratio `page fps / min(30, bench
+fps)` is the figure that says whether the page keeps up. Needs the `web` extra, playwright (the
+python package only; no `playwright install`) and /usr/bin/chromium (or $MOVENET_CHROMIUM).
+Everything stays on the loopback interface.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared")) / "data"
+CLIP = SHARED_DATA / "videos" / "tfjs_dance_pose_1.mp4"
+CHROMIUM = Path(os.environ.get("MOVENET_CHROMIUM", "/usr/bin/chromium"))
+CAMERA_FPS = 30
+DEFAULT_MODELS = ["lightning", "thunder", "multipose"]
+
+
+def write_camera(source: Path, target: Path, width: int, height: int, frames: int) -> list[np.ndarray]:
+    """The first `frames` frames of `source`, letterboxed to width x height, as a YUV4MPEG2 file that
+    chromium's fake camera plays in a loop at 30 fps. Returns the RGB frames (for the bench run)."""
+    import av
+
+    rgb_frames = []
+    with av.open(str(source)) as container, open(target, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{CAMERA_FPS}:1 Ip A1:1 C420\n".encode("ascii"))
+        for frame in container.decode(container.streams.video[0]):
+            scaled = frame.reformat(width=width, height=height, format="yuv420p")
+            out.write(b"FRAME\n")
+            out.write(scaled.to_ndarray().tobytes())
+            rgb_frames.append(scaled.to_ndarray(format="rgb24"))
+            if len(rgb_frames) == frames:
+                break
+    return rgb_frames
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(port: int, threads: int | None) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "movenet", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"movenet serve exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("movenet serve did not start within 60 s")
+
+
+def measure_page(browser: Any, base: str, model: str, send_size: int, warmup_s: float,
+                 seconds: float) -> dict[str, Any]:
+    context = browser.new_context(viewport={"width": 1100, "height": 720})
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        (base, "data:", "blob:")) else route.abort())
+    page.goto(f"{base}/?model={model}")
+    page.select_option("#send-size", str(send_size))
+    page.click("#start")
+    page.wait_for_function("(m) => window.poseLog.filter((e) => e.model === m).length >= 3", arg=model,
+                           timeout=120_000)
+    time.sleep(warmup_s)
+    page.evaluate("() => { window.poseLog.length = 0; }")
+    time.sleep(seconds)
+    log = page.evaluate("() => window.poseLog.map((e) => [e.model, e.received_at_ms, e.latency_ms, "
+                        "e.inference_ms, e.frame.poses.length])")
+    page.click("#stop")
+    context.close()
+    log = [e for e in log if e[0] == model]
+    if len(log) < 2:
+        return {"model": model, "replies": len(log), "fps": 0.0}
+    received = [e[1] for e in log]
+    latency = [e[2] for e in log]
+    return {
+        "model": model, "replies": len(log),
+        "fps": (len(log) - 1) * 1000.0 / (received[-1] - received[0]),
+        "latency_p50_ms": statistics.median(latency),
+        "latency_p90_ms": float(np.percentile(latency, 90)),
+        "server_ms_median": statistics.median(e[3] for e in log),
+        "frames_with_pose": sum(e[4] > 0 for e in log) / len(log),
+    }
+
+
+def bench_rate(model: str, frames: list[np.ndarray]) -> float:
+    """One-thread end-to-end frames/s of `estimate_poses` on these frames (as `movenet bench`)."""
+    import movenet
+
+    detector = movenet.create_detector(model, threads=1)
+    samples = []
+    for k, frame in enumerate(frames * 2):
+        t0 = time.perf_counter()
+        detector.estimate_poses(frame, timestamp_ms=k * 1000 / CAMERA_FPS)
+        samples.append(time.perf_counter() - t0)
+    return 1.0 / statistics.median(samples[len(frames) // 2:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", default=None, help="models to run (default: every registered one)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured window per model")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds streamed before measuring")
+    parser.add_argument("--size", default="640x480", help="fake camera size WxH (default 640x480)")
+    parser.add_argument("--send-size", type=int, default=320, help="the page's 'frame size sent' (px)")
+    parser.add_argument("--threads", type=int, default=None, help="server inference threads")
+    parser.add_argument("--json", default=None, help="write the results as JSON to this path (- for stdout)")
+    args = parser.parse_args(argv)
+    if not CLIP.is_file():
+        raise SystemExit(f"{CLIP} is absent (set MOVENET_SHARED)")
+    if not CHROMIUM.is_file():
+        raise SystemExit(f"no chromium at {CHROMIUM} (apt-get install chromium, or set MOVENET_CHROMIUM)")
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    models = args.models or DEFAULT_MODELS
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    results: dict[str, Any] = {"camera": f"{width}x{height} @ {CAMERA_FPS} fps", "send_size": args.send_size,
+                               "cores": os.cpu_count(), "models": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        camera = Path(tmp) / "camera.y4m"
+        rgb = write_camera(CLIP, camera, width, height, frames=90)
+        scale = min(1.0, args.send_size / max(width, height))
+        size = (round(width * scale), round(height * scale))
+        sent = [np.asarray(Image.fromarray(f).resize(size)) for f in rgb[:60]]
+        port = free_port()
+        server = start_server(port, args.threads)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-video-capture={camera}"])
+                for model in models:
+                    row = measure_page(browser, f"http://127.0.0.1:{port}", model, args.send_size,
+                                       args.warmup, args.seconds)
+                    row["bench_fps_1_thread"] = bench_rate(model, sent)
+                    row["page_vs_possible"] = row["fps"] / min(CAMERA_FPS, row["bench_fps_1_thread"])
+                    results["models"].append(row)
+                    print(f"{model:>16}: page {row['fps']:5.1f} fps  latency p50 {row.get('latency_p50_ms', 0):5.0f} ms"
+                          f"  p90 {row.get('latency_p90_ms', 0):5.0f} ms  bench(1 thread) "
+                          f"{row['bench_fps_1_thread']:5.1f} fps  page/min(30, bench) {row['page_vs_possible']:.2f}",
+                          flush=True)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    if args.json == "-":
+        print(json.dumps(results, indent=2))
+    elif args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
