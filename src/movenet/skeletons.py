@@ -64,6 +64,11 @@ class Skeleton:
         """``{"left": ..., "right": ..., "middle": ...}`` (``util.getKeypointIndexBySide``)."""
         return {"left": self.left, "right": self.right, "middle": self.middle}
 
+    def to_json(self) -> dict[str, object]:
+        """The layout as plain JSON data (what the live page draws with)."""
+        return {"name": self.name, "keypoints": list(self.keypoint_names), "edges": [list(e) for e in self.edges],
+                "left": list(self.left), "right": list(self.right), "middle": list(self.middle)}
+
     def side_of(self, index: int) -> str:
         """"left", "right" or "middle" for keypoint `index` ("middle" if unlisted)."""
         if index in self.left:

@@ -148,6 +148,7 @@ class StreamSession:
             if config != self.config:
                 self.config = config
                 self.detector = None  # fresh temporal state for the new settings
-            return {"type": "config", "config": self.config.to_json()}
+            return {"type": "config", "config": self.config.to_json(),
+                    "skeleton": get_entry(self.config.model).skeleton.to_json()}
         return {"type": "error", **error_body(400, f"unknown message type {kind!r}; expected config, reset "
                                               "or ping (frames are binary messages)"), "id": None}

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
 import movenet
-from movenet.models.catalog import MODEL_NAMES
+from movenet.registry import MODEL_NAMES, get_entry
 from movenet.web.errors import error_body
 from movenet.web.messages import MAX_HEADER_BYTES
 from movenet.web.options import StreamConfig
@@ -44,7 +44,9 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
         return
     session = StreamSession(server, config)
     hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "version": _version(), "models": list(MODEL_NAMES),
-             "config": config.to_json(), "max_message_bytes": server.max_body_bytes}
+             "model_descriptions": {name: get_entry(name).description for name in MODEL_NAMES},
+             "config": config.to_json(), "skeleton": get_entry(config.model).skeleton.to_json(),
+             "max_message_bytes": server.max_body_bytes}
     if not await _send(websocket, hello):
         return
     log.info("stream %d opened (%s)", session.id, config.model)

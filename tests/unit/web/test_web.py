@@ -25,6 +25,7 @@ from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
 from movenet.cli.main import example_image, main  # noqa: E402
 from movenet.families.movenet.singlepose import SinglePoseDetector  # noqa: E402
+from movenet.skeletons import COCO_17
 from movenet.web.app import STATIC_DIR, create_app, pack_frame  # noqa: E402
 
 from conftest import get_network  # noqa: E402
@@ -220,7 +221,9 @@ def test_stream_protocol(client: TestClient, example_png: Path) -> None:
         assert (reply["id"], reply["timestamp_source"], reply["frame"]["index"]) == (None, "server", 1)
         ws.send_text(json.dumps({"type": "config", "model": "thunder", "smoothing": False}))
         config = ws.receive_json()
-        assert config == {"type": "config", "config": {**hello["config"], "model": "thunder", "smoothing": False}}
+        assert config == {"type": "config", "config": {**hello["config"], "model": "thunder", "smoothing": False},
+                          "skeleton": COCO_17.to_json()}
+        assert hello["skeleton"] == COCO_17.to_json() and hello["skeleton"]["edges"][0] == [0, 1]
         ws.send_bytes(pack_frame(png, {"id": "frame-8"}))
         reply = ws.receive_json()
         assert (reply["id"], reply["model"], reply["smoothing"]) == ("frame-8", "thunder", False)

@@ -50,6 +50,7 @@
     spareCanvases: [], // full-size canvases of frames whose replies were drawn, for reuse
     sendCanvas: document.createElement('canvas'), // the frame being sent, scaled down and JPEG-encoded
     skeleton: COCO_SKELETON,
+    wantedModel: null, // a ?model= preset, applied once the server has listed its models
     replyTimes: [],
     latencyAvg: null,
     reconnectTimer: null,
@@ -77,6 +78,22 @@
 
   function sendConfig() {
     if (wsOpen()) state.ws.send(JSON.stringify(currentConfig()));
+  }
+
+  // The model list comes from the server (its registry); the page's own options are the fallback.
+  function useModels(models, descriptions) {
+    if (!Array.isArray(models) || !models.length) return;
+    const have = [...ui.model.options].map((o) => o.value);
+    if (have.join() === models.join()) return;
+    const wanted = state.wantedModel || ui.model.value;
+    const labels = Object.fromEntries([...ui.model.options].map((o) => [o.value, o.textContent]));
+    ui.model.replaceChildren(...models.map((name) => {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = labels[name] || (descriptions && descriptions[name]) || name;
+      return option;
+    }));
+    ui.model.value = models.includes(wanted) ? wanted : models[0];
   }
 
   function useSkeleton(skeleton) {
@@ -202,6 +219,7 @@
     }
     if (msg.type === 'hello') {
       setStatus(`connected (server ${msg.version})`);
+      useModels(msg.models, msg.model_descriptions);
       useSkeleton(msg.skeleton);
       sendConfig(); // processed before the first frame: the server answers in order
       schedule();
@@ -446,7 +464,10 @@
 
   // URL parameters preset the controls: ?model=thunder&smoothing=0&autostart=1
   const params = new URLSearchParams(location.search);
-  if (params.has('model')) ui.model.value = params.get('model');
+  if (params.has('model')) {
+    state.wantedModel = params.get('model');
+    ui.model.value = state.wantedModel;
+  }
   if (params.has('smoothing')) ui.smoothing.checked = !['0', 'false', 'off'].includes(params.get('smoothing'));
   if (params.get('autostart') === '1') start();
 
