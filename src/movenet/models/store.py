@@ -1,4 +1,9 @@
-"""Convert once, then load: the ONNX form of each model, cached beside its TF.js source.
+"""Convert once, then load: the ONNX form of each pinned graph, cached beside its TF.js source.
+
+Every graph of movenet.models.catalog loads the same way, ``load_network("lightning")``,
+``load_network("blazepose-detector")``, ``load_network("blazepose-full")``,
+``load_network("posenet")``; the catalog's module docstring lists each graph's ONNX input and
+output names (``Backend.output_names``, the order of ``Backend.run``).
 
 The cache key is the source files' pinned sha256 plus the converter's version, so a new
 converter or different weights never reuse a stale conversion.
@@ -7,6 +12,7 @@ Precisions (`load_network(..., precision=)`, see docs/performance.md): "fp32" (d
 TF.js-exact conversion); "int8", a statically quantised file (variant ``int8``, made once from
 the fp32 file by movenet.models.quantize; any backend); "bf16" and "fp16", the fp32 file run
 in reduced precision by the backend (OpenVINO only, and only on CPUs that have the instructions).
+The BlazePose and PoseNet graphs are fp32 only for now (``ModelSpec.precisions``).
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
     from movenet.models.to_onnx import convert_graph
 
     print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
-    model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs)
+    model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs,
+                          outputs=spec.outputs or None, dynamic_hw=spec.dynamic_hw)
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".onnx.part")
     try:
@@ -74,11 +81,20 @@ def check_precision(precision: str, backend: str = "onnxruntime") -> None:
                          f"backend {backend!r} runs: {', '.join(own)}")
 
 
+def check_model_precision(name: str, precision: str) -> None:
+    """ValueError if graph `name` has no `precision` (the BlazePose and PoseNet graphs: fp32 only)."""
+    available = get_spec(name).precisions
+    if precision in PRECISIONS and precision not in available:
+        raise ValueError(f"precision {precision!r} is not available for model {name!r}; "
+                         f"available: {', '.join(available)}")
+
+
 def model_path(name: str, model_dir: str | Path | None = None, precision: str = "fp32") -> Path:
     """The ONNX file that runs `name` at `precision`: the fp32 conversion, or for "int8" the
     quantised file (made once and cached beside it, variant ``int8``)."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; available: {', '.join(PRECISIONS)}")
+    check_model_precision(name, precision)
     if precision == "int8":
         from movenet.models.quantize import int8_model_path
 
@@ -88,13 +104,15 @@ def model_path(name: str, model_dir: str | Path | None = None, precision: str = 
 
 def load_network(name: str, model_dir: str | Path | None = None, *, backend: str = "onnxruntime",
                  threads: int | None = None, precision: str = "fp32") -> Backend:
-    """The named MoveNet network, converted if needed and loaded on `backend`.
+    """The named network (any graph of the catalog), converted if needed and loaded on `backend`.
 
     precision: "fp32" (default, matches TF.js), "int8" (quantised file, any backend), "bf16" or
-    "fp16" (backend="openvino" on a CPU that supports it). ValueError for an unknown precision, a
-    backend that cannot run it, or a CPU without the instructions.
+    "fp16" (backend="openvino" on a CPU that supports it); the BlazePose and PoseNet graphs have
+    fp32 only. ValueError for an unknown model or precision, a precision the model does not have,
+    a backend that cannot run it, or a CPU without the instructions.
     """
     check_precision(precision, backend)
+    check_model_precision(name, precision)
     inference_precision = precision if precision in _COMPUTE_PRECISIONS else "fp32"
     return create_backend(model_path(name, model_dir, precision), backend=backend, threads=threads,
                           inference_precision=inference_precision)
