@@ -1,0 +1,1 @@
+"""Pose model families (one package per model family)."""
