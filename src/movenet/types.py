@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 KEYPOINT_NAMES: tuple[str, ...] = (
     "nose",
@@ -42,12 +46,20 @@ KEYPOINTS_BY_SIDE: dict[str, tuple[int, ...]] = {
 
 @dataclass(frozen=True)
 class Keypoint:
-    """One body keypoint, in input-image pixels."""
+    """One body keypoint, in input-image pixels. ``z`` (depth, scaled like x) only for models
+    that give one (BlazePose); for 3D keypoints x, y, z are metres."""
 
     x: float
     y: float
     score: float
     name: str
+    z: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """``name, x, y[, z], score`` (z only when the model gives one)."""
+        if self.z is None:
+            return {"name": self.name, "x": self.x, "y": self.y, "score": self.score}
+        return {"name": self.name, "x": self.x, "y": self.y, "z": self.z, "score": self.score}
 
 
 @dataclass(frozen=True)
@@ -70,18 +82,28 @@ class BoundingBox:
 
 @dataclass(frozen=True)
 class Pose:
-    """A detected person: 17 COCO keypoints (always all 17), a pose score, and for the
-    multi-pose model a box and a track id."""
+    """A detected person: the model's keypoints (17 COCO for MoveNet, 33 for BlazePose; always
+    all of them), a pose score, for the multi-pose model a box and a track id, and for
+    BlazePose ``keypoints_3d`` (metres, hip-centred) and optionally ``segmentation`` (an
+    ``H x W`` float32 person probability over the image)."""
 
     keypoints: tuple[Keypoint, ...]
     score: float
     box: BoundingBox | None = None
     id: int | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    keypoints_3d: tuple[Keypoint, ...] | None = None
+    segmentation: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def keypoint(self, name: str) -> Keypoint:
-        """The keypoint with this COCO name."""
-        return self.keypoints[KEYPOINT_INDEX[name]]
+        """The keypoint with this name."""
+        index = KEYPOINT_INDEX.get(name)
+        if index is not None and index < len(self.keypoints) and self.keypoints[index].name == name:
+            return self.keypoints[index]
+        for k in self.keypoints:
+            if k.name == name:
+                return k
+        raise KeyError(name)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form used by the CLI (`movenet detect --json`)."""
@@ -90,9 +112,12 @@ class Pose:
             b = self.box
             box = {"x_min": b.x_min, "y_min": b.y_min, "x_max": b.x_max, "y_max": b.y_max,
                    "width": b.width, "height": b.height}
-        return {
+        out: dict[str, object] = {
             "score": self.score,
-            "keypoints": [{"name": k.name, "x": k.x, "y": k.y, "score": k.score} for k in self.keypoints],
+            "keypoints": [k.to_dict() for k in self.keypoints],
             "box": box,
             "id": self.id,
         }
+        if self.keypoints_3d is not None:
+            out["keypoints_3d"] = [k.to_dict() for k in self.keypoints_3d]
+        return out

@@ -46,7 +46,8 @@ def snap_resolution(side: int, output_stride: int) -> int:
 
 def _check_side(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"input_resolution {what} must be a positive whole number of pixels, got {value!r}")
+        where = f" {what}" if what else ""
+        raise ValueError(f"input_resolution{where} must be a positive whole number of pixels, got {value!r}")
     return value
 
 
