@@ -72,48 +72,86 @@ def image_transform(
     out_h, out_w = (height, width) if output_size is None else (int(output_size[0]), int(output_size[1]))
     if out_h < 1 or out_w < 1:
         raise ValueError(f"output size must be positive, got {(out_h, out_w)}")
-    src = np.ascontiguousarray(image, dtype=_F32)
     t32 = params.astype(_F32)  # the float32 transform tensor
-    if kernel == "wasm":
-        out = _warp_f32(src, t32, out_h, out_w, interpolation, fill_mode, _F32(fill_value))
-    else:
-        out = _warp_f64(src, t32.astype(np.float64), out_h, out_w, interpolation, fill_mode, float(_F32(fill_value)))
+    dtype = _F32 if kernel == "wasm" else np.float64
+    fill = _F32(fill_value)
+    out = np.empty((out_h, out_w, image.shape[2]), dtype=_F32)
+    r0, r1, c0, c1 = _region(t32, height, width, out_h, out_w, fill_mode, fill)
+    if (r0, r1, c0, c1) != (0, out_h, 0, out_w):
+        out.fill(fill)  # exactly the kernel's value there: every read is outside, fill 0
+    if r1 > r0 and c1 > c0:
+        out[r0:r1, c0:c1] = _warp(image, t32.astype(dtype), range(r0, r1), range(c0, c1), interpolation,
+                                  fill_mode, fill, dtype)
     return out[None] if batched else out
 
 
-# ------------------------------------------------------------------------------------ wasm
+def _region(t: np.ndarray, height: int, width: int, out_h: int, out_w: int, fill_mode: str,
+            fill: np.float32) -> tuple[int, int, int, int]:
+    """Rows r0:r1 and columns c0:c1 of the output outside which every bilinear or nearest read
+    falls outside the image. Only for affine maps with a constant fill of 0 (then the kernel
+    writes exactly 0 there); otherwise the whole output."""
+    whole = (0, out_h, 0, out_w)
+    if fill_mode != "constant" or fill != 0 or t[6] != 0 or t[7] != 0:
+        return whole
+    a = np.array([[t[0], t[1]], [t[3], t[4]]], dtype=np.float64)
+    if abs(np.linalg.det(a)) < 1e-12:
+        return whole
+    inv = np.linalg.inv(a)
+    # Reads happen at in-coordinates within (-1, len): map that box's corners to the output.
+    corners = np.array([[-1.0, -1.0], [width, -1.0], [-1.0, height], [width, height]])
+    out_xy = (corners - np.array([t[2], t[5]], dtype=np.float64)) @ inv.T
+    margin = 2  # output pixels, far more than float32 rounding of the coordinates
+    c0 = int(np.clip(np.floor(out_xy[:, 0].min()) - margin, 0, out_w))
+    c1 = int(np.clip(np.ceil(out_xy[:, 0].max()) + margin + 1, 0, out_w))
+    r0 = int(np.clip(np.floor(out_xy[:, 1].min()) - margin, 0, out_h))
+    r1 = int(np.clip(np.ceil(out_xy[:, 1].max()) + margin + 1, 0, out_h))
+    return r0, r1, c0, c1
 
 
-def _warp_f32(src: np.ndarray, t: np.ndarray, out_h: int, out_w: int, interpolation: str, fill_mode: str,
-              fill: np.float32) -> np.ndarray:
-    """Transform.cc: float32 throughout (``size_t`` indices converted to float)."""
-    xs = np.arange(out_w, dtype=_F32)[None, :]
-    ys = np.arange(out_h, dtype=_F32)[:, None]
-    # projection = t6*x + t7*y + 1.0 (a double literal; float32 operands make the sum exact
-    # to round once more to float32, which equals a float32 addition).
-    proj = (t[6] * xs + t[7] * ys) + _F32(1.0)
-    in_x = ((t[0] * xs + t[1] * ys) + t[2]) / proj
-    in_y = ((t[3] * xs + t[4] * ys) + t[5]) / proj
+def _warp(image: np.ndarray, t: np.ndarray, rows: range, cols: range, interpolation: str, fill_mode: str,
+          fill: np.float32, dtype: type) -> np.ndarray:
+    """The kernel over output ``rows`` x ``cols``. ``dtype`` float32 follows Transform.cc (wasm:
+    ``size_t`` indices converted to float, every operation rounded to float32); float64 follows
+    Transform.ts (cpu: JavaScript numbers, stored into a Float32Array)."""
+    height, width, _ = image.shape
+    xs = np.arange(cols.start, cols.stop, dtype=dtype)[None, :]
+    ys = np.arange(rows.start, rows.stop, dtype=dtype)[:, None]
+    one = dtype(1)
+    # projection = t6*x + t7*y + 1 (in wasm a double literal; the float32 operands make the
+    # double sum round to the float32 sum).
+    proj = (t[6] * xs + t[7] * ys) + one
+    with np.errstate(divide="ignore", invalid="ignore"):
+        in_x = ((t[0] * xs + t[1] * ys) + t[2]) / proj
+        in_y = ((t[3] * xs + t[4] * ys) + t[5]) / proj
+    in_x, in_y = np.broadcast_arrays(in_x, in_y)
     if fill_mode == "nearest":
-        in_x = np.maximum(_F32(0), np.minimum(in_x, _F32(src.shape[1] - 1)))
-        in_y = np.maximum(_F32(0), np.minimum(in_y, _F32(src.shape[0] - 1)))
+        in_x = np.maximum(dtype(0), np.minimum(in_x, dtype(width - 1)))
+        in_y = np.maximum(dtype(0), np.minimum(in_y, dtype(height - 1)))
     if interpolation == "nearest":
-        out = _read(src, _round_half_away(in_y), _round_half_away(in_x), fill)
+        if dtype is _F32:
+            rx, ry = _round_half_away(in_x), _round_half_away(in_y)  # C round
+        else:
+            rx, ry = np.floor(in_x + 0.5), np.floor(in_y + 0.5)  # Math.round: halves up
+        out = _Gather(image, ry, rx, fill).corner(0, 0).astype(_F32)
     else:
         x0 = np.floor(in_x)
         y0 = np.floor(in_y)
-        x1 = x0 + _F32(1)
-        y1 = y0 + _F32(1)
-        wx1 = (x1 - in_x)[..., None]  # weight of the x0 column
+        wx1 = ((x0 + one) - in_x)[..., None]  # weight of column x0
         wx0 = (in_x - x0)[..., None]
-        wy1 = (y1 - in_y)[..., None]
+        wy1 = ((y0 + one) - in_y)[..., None]
         wy0 = (in_y - y0)[..., None]
-        top = wx1 * _read(src, y0, x0, fill) + wx0 * _read(src, y0, x1, fill)
-        bottom = wx1 * _read(src, y1, x0, fill) + wx0 * _read(src, y1, x1, fill)
-        out = wy1 * top + wy0 * bottom
+        g = _Gather(image, y0, x0, fill)
+        top = wx1 * g.corner(0, 0)
+        top += wx0 * g.corner(0, 1)
+        bottom = wx1 * g.corner(1, 0)
+        bottom += wx0 * g.corner(1, 1)
+        top *= wy1
+        bottom *= wy0
+        top += bottom
+        out = top.astype(_F32, copy=False)
     if np.any(proj == 0):  # infinite coordinates: the fill value
-        out[np.broadcast_to(proj == 0, (out_h, out_w))] = fill
-    return np.ascontiguousarray(out, dtype=_F32)
+        out[np.broadcast_to(proj == 0, out.shape[:2])] = fill
+    return out
 
 
 def _round_half_away(v: np.ndarray) -> np.ndarray:
@@ -123,56 +161,39 @@ def _round_half_away(v: np.ndarray) -> np.ndarray:
     return whole + np.where(np.abs(frac) >= 0.5, np.sign(v), 0).astype(v.dtype)
 
 
-# ------------------------------------------------------------------------------------- cpu
+class _Gather:
+    """``read_with_fill_value`` for whole grids of integer (row, col) positions and their
+    right/lower neighbours: the pixel when inside the image, else the fill value.
 
+    The part of the image the positions touch is copied once into a buffer with a two-pixel
+    border of fill values; positions are clamped into that border, so every read is one flat
+    ``take`` with no masks. The buffer keeps the image's dtype when the fill value fits it
+    (values are converted to float32 after the read, as TF.js casts the image first)."""
 
-def _warp_f64(src: np.ndarray, t: np.ndarray, out_h: int, out_w: int, interpolation: str, fill_mode: str,
-              fill: float) -> np.ndarray:
-    """Transform.ts (cpu): JavaScript float64 arithmetic, stored into a Float32Array."""
-    xs = np.arange(out_w, dtype=np.float64)[None, :]
-    ys = np.arange(out_h, dtype=np.float64)[:, None]
-    proj = t[6] * xs + t[7] * ys + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        in_x = (t[0] * xs + t[1] * ys + t[2]) / proj
-        in_y = (t[3] * xs + t[4] * ys + t[5]) / proj
-    if fill_mode == "nearest":
-        in_x = np.clip(in_x, 0, src.shape[1] - 1)
-        in_y = np.clip(in_y, 0, src.shape[0] - 1)
-    if interpolation == "nearest":
-        # Math.round: halves toward +infinity.
-        out = _read(src, np.floor(in_y + 0.5), np.floor(in_x + 0.5), fill).astype(np.float64)
-    else:
-        x0 = np.floor(in_x)
-        y0 = np.floor(in_y)
-        x1 = x0 + 1
-        y1 = y0 + 1
-        wx1 = (x1 - in_x)[..., None]
-        wx0 = (in_x - x0)[..., None]
-        wy1 = (y1 - in_y)[..., None]
-        wy0 = (in_y - y0)[..., None]
-        top = wx1 * _read(src, y0, x0, fill) + wx0 * _read(src, y0, x1, fill)
-        bottom = wx1 * _read(src, y1, x0, fill) + wx0 * _read(src, y1, x1, fill)
-        out = wy1 * top + wy0 * bottom
-    out = out.astype(_F32)
-    if np.any(proj == 0):
-        out[np.broadcast_to(proj == 0, (out_h, out_w))] = fill
-    return np.ascontiguousarray(out)
+    def __init__(self, image: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: np.float32) -> None:
+        height, width, channels = image.shape
+        finite = np.isfinite(rows) & np.isfinite(cols)
+        if finite.all():
+            r = np.clip(rows, -2, height).astype(np.intp)
+            c = np.clip(cols, -2, width).astype(np.intp)
+        else:  # NaN positions (only with proj == 0) read the fill value
+            r = np.clip(np.where(finite, rows, -2), -2, height).astype(np.intp)
+            c = np.clip(np.where(finite, cols, -2), -2, width).astype(np.intp)
+        r_lo = int(np.clip(r.min(), 0, height - 1))
+        r_hi = int(np.clip(r.max() + 1, 0, height - 1))
+        c_lo = int(np.clip(c.min(), 0, width - 1))
+        c_hi = int(np.clip(c.max() + 1, 0, width - 1))
+        keep_dtype = np.issubdtype(image.dtype, np.integer) and float(fill).is_integer() and \
+            np.iinfo(image.dtype).min <= fill <= np.iinfo(image.dtype).max
+        buf_dtype = image.dtype if keep_dtype or image.dtype == _F32 else _F32
+        sub_h, sub_w = r_hi - r_lo + 1, c_hi - c_lo + 1
+        buf = np.full((sub_h + 4, sub_w + 4, channels), fill, dtype=buf_dtype)
+        buf[2:-2, 2:-2] = image[r_lo:r_hi + 1, c_lo:c_hi + 1]
+        self._flat = buf.reshape(-1, channels)
+        self._stride = sub_w + 4
+        self._index = (r - r_lo + 2) * self._stride + (c - c_lo + 2)
 
-
-# ---------------------------------------------------------------------------------- shared
-
-
-def _read(src: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: float | np.float32) -> np.ndarray:
-    """``read_with_fill_value`` for whole index grids: the pixel at integer (row, col) when it
-    lies inside the image, else ``fill``. Returns ``rows.shape + (C,)`` float32 values (the
-    image tensor is float32)."""
-    height, width, _ = src.shape
-    rows_b, cols_b = np.broadcast_arrays(rows, cols)
-    with np.errstate(invalid="ignore"):
-        inside = (rows_b >= 0) & (rows_b < height) & (cols_b >= 0) & (cols_b < width)
-    r = np.where(inside, rows_b, 0).astype(np.intp)
-    c = np.where(inside, cols_b, 0).astype(np.intp)
-    values = src[r, c]
-    if not inside.all():
-        values[~inside] = fill
-    return values
+    def corner(self, dy: int, dx: int) -> np.ndarray:
+        """The values at (row + dy, col + dx), shape ``rows.shape + (C,)``, float32."""
+        values = np.take(self._flat, self._index + (dy * self._stride + dx), axis=0)
+        return values if values.dtype == _F32 else values.astype(_F32)
