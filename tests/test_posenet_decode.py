@@ -25,7 +25,7 @@ from movenet.families.posenet.decode_multi import (
     within_nms_radius,
 )
 from movenet.families.posenet.decode_single import argmax2d, decode_single_pose
-from movenet.families.posenet.letterbox import letterbox
+from movenet.families.posenet.letterbox import letterbox, letterbox_reference
 from movenet.families.posenet.max_heap import MaxHeap
 from movenet.families.posenet.outputs import OUTPUT_CHANNELS, PoseNetMaps, output_indices, sigmoid_float32
 from movenet.families.posenet.pose import InputPose, to_image_pose
@@ -279,6 +279,22 @@ def test_letterbox_replicates_the_border() -> None:
     assert np.all(x[0, 0] == shifted(255))   # above the image: the first row, not black
     assert np.all(x[0, -1] == shifted(51))   # below: the last row
     assert x.min() >= -1 and x.max() <= 1
+
+
+@pytest.mark.parametrize(("shape", "resolution"), [
+    ((480, 640), (257, 257)), ((640, 480), (257, 257)), ((512, 512), (257, 257)), ((667, 1000), (385, 385)),
+    ((861, 1049), (289, 193)), ((100, 37), (193, 289)), ((1, 1), (17, 17)), ((1, 300), (33, 33)),
+    ((300, 1), (33, 17)), ((7, 5), (513, 513)), ((257, 257), (257, 257)),
+])
+def test_fast_letterbox_is_bit_identical_to_the_general_kernel(shape: tuple[int, int],
+                                                                resolution: tuple[int, int]) -> None:
+    rng = np.random.default_rng(shape[0] * 1000 + shape[1])
+    img = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    fast, pad = letterbox(img, resolution)
+    ref, ref_pad = letterbox_reference(img, resolution)
+    assert pad == ref_pad
+    assert fast.shape == ref.shape == (1, resolution[1], resolution[0], 3) and fast.dtype == np.float32
+    assert fast.tobytes() == ref.tobytes()
 
 
 # -------------------------------------------------------------------- the oracle's raw maps
