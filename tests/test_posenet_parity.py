@@ -223,6 +223,7 @@ def test_detector_contract_on_a_real_image(tmp_path: Path) -> None:
     detector.reset()
     assert detector.estimate_poses(image) == first
     assert detector.estimate_poses(None) == []
+    assert detector.network_input(image).shape == (1, 257, 257, 3)
     flipped = detector.estimate_poses(image, flip_horizontal=True)
     assert [k.x for k in flipped[0].keypoints] == pytest.approx([999 - k.x for k in first[0].keypoints])
     with pytest.raises(ValueError, match="timestamp_ms"):

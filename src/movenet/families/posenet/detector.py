@@ -62,6 +62,10 @@ class PoseNetDetector:
         """(width, height) of the network input, after snapping to ``k * 16 + 1``."""
         return self.options.resolution
 
+    def network_input(self, image: ImageSource) -> np.ndarray:
+        """The network input for `image`: float32 [1, h, w, 3] in [-1, 1] (for benchmarks)."""
+        return letterbox(load_image(image), self.options.resolution)[0]
+
     def run_network(self, image: np.ndarray) -> tuple[PoseNetMaps, Padding]:
         """Letterbox `image` (HxWx3 uint8 RGB), run the network: the four maps and the padding."""
         network = self.network
