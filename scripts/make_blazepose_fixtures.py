@@ -21,11 +21,13 @@ Fixtures (formats in ``tests/fixtures/README.md``):
   every 16th row and column (``mask[::16, ::16]``), as ``round(p * 255)`` uint8; plus the
   detector-input sha256 of the TF.js **cpu** backend on the same images (its Transform kernel
   computes in float64).
-* ``blazepose_sequence_squats_{model}[_smoothing_off].json``: the 65 frames of
-  ``videos/tfjs_squats.mp4`` (PyAV, as ``tests/sequences.py``) as one 30 fps video,
-  segmentation on: per frame the ROI before and after (full precision), the sha256 of the
-  landmark-model input and, when the detector ran, of the detector input, and the pose.
-  Models: full with smoothing on and off, lite and heavy with smoothing on.
+* ``blazepose_sequence_{name}_{model}[_smoothing_off][_cpu].json``: sequences of
+  ``tests/sequences.py`` as one 30 fps video each, segmentation on: per frame the ROI before
+  and after (full precision), the sha256 of the landmark-model input and, when the detector
+  ran, of the detector input, and the pose. Runs (``SEQUENCE_RUNS``): the 65 squat frames
+  (``tfjs_squats``) with full (smoothing on and off), lite and heavy, and with full on the TF.js
+  cpu backend (the reference against itself); the pan/zoom over tfjs_pose.jpg, which loses
+  the person for some frames (reset, detector again), with full.
 
 Usage (from the repository root; about 15 minutes of oracle time on a loaded 2-core VM)::
 
@@ -55,7 +57,6 @@ DEFAULT_ORACLE = os.environ.get("TFJS_ORACLE", "/work/shared/tools/tfjs-oracle/r
 DEFAULT_OUT = REPO / "tests" / "fixtures" / "oracle"
 MODELS = ("lite", "full", "heavy")
 MASK_STRIDE = 16
-SQUATS = "videos/tfjs_squats.mp4"
 
 
 def _load(name: str, path: Path) -> Any:
@@ -213,10 +214,11 @@ def make_masks(oracle: Oracle, models: list[str], items: list[dict[str, Any]], o
     print(f"wrote blazepose_masks.npz ({(out / 'blazepose_masks.npz').stat().st_size / 1024:.0f} KiB)", flush=True)
 
 
-def make_sequence(oracle: Oracle, model: str, smoothing: str, frames_dir: Path, shas: list[str], out: Path) -> None:
+def make_sequence(oracle: Oracle, name: str, model: str, smoothing: str, frames_dir: Path, shas: list[str],
+                  out: Path, backend: str = "wasm") -> None:
     paths = sorted(str(p) for p in frames_dir.glob("*.png"))
     docs = oracle.run(model, paths, ["--smoothing", smoothing, "--segmentation", "on", "--debug"],
-                      f"squats smoothing {smoothing}", independent=False)
+                      f"{name} smoothing {smoothing}", backend=backend, independent=False)
     doc = docs[0]
     records = []
     for k, (fr, inp) in enumerate(zip(doc["frames"], doc["inputs"], strict=True)):
@@ -228,12 +230,36 @@ def make_sequence(oracle: Oracle, model: str, smoothing: str, frames_dir: Path, 
                "landmark_input_sha256": dbg["landmark_model"]["input"]["float32_sha256"]
                if dbg.get("landmark_model") else None, **rec}
         records.append(rec)
-    suffix = "" if smoothing == "on" else "_smoothing_off"
+    seq = SEQ.SEQUENCES[name]
+    suffix = ("" if smoothing == "on" else "_smoothing_off") + ("" if backend == "wasm" else f"_{backend}")
     header = {"oracle": summary(docs), "generated": _dt.date.today().isoformat(),
-              "sequence": {"source": SQUATS, "frames": len(records),
-                           "decode": "PyAV rgb24 (tests/sequences.py decode_video)",
-                           "ffmpeg": SEQ.ffmpeg_versions()}}
-    write_json_fixture(out / f"blazepose_sequence_squats_{model}{suffix}.json", header, records)
+              "sequence": {"name": name, "source": seq.source, "description": seq.description,
+                           "frames": len(records), "ffmpeg": SEQ.ffmpeg_versions() if seq.ffmpeg_decoded else None}}
+    write_json_fixture(out / f"blazepose_sequence_{name}_{model}{suffix}.json", header, records)
+
+
+def sequence_frames(name: str, data_dir: Path, tmp: Path) -> tuple[Path, list[str]]:
+    """The frames of tests/sequences.py's sequence ``name`` as PNGs, and their sha256."""
+    frames_dir = tmp / f"seq_{name}"
+    frames_dir.mkdir(exist_ok=True)
+    from PIL import Image
+
+    shas = []
+    for k, f in enumerate(SEQ.load_frames(name, data_dir)):
+        Image.fromarray(f).save(frames_dir / f"{k:04d}.png", compress_level=1)
+        shas.append(T.rgb_sha256(f))
+    return frames_dir, shas
+
+
+#: (sequence, model, smoothing, backend) runs.
+SEQUENCE_RUNS = (
+    ("tfjs_squats", "full", "on", "wasm"),
+    ("tfjs_squats", "full", "off", "wasm"),
+    ("tfjs_squats", "lite", "on", "wasm"),
+    ("tfjs_squats", "heavy", "on", "wasm"),
+    ("panzoom_tfjs_pose", "full", "on", "wasm"),
+    ("tfjs_squats", "full", "on", "cpu"),  # the reference against itself (slow: ~10 s a frame)
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-images", action="store_true")
     ap.add_argument("--skip-masks", action="store_true")
     ap.add_argument("--skip-sequences", action="store_true")
+    ap.add_argument("--skip-cpu", action="store_true", help="skip the (slow) TF.js cpu backend sequence")
     ap.add_argument("--chunk", type=int, default=100, help="max inputs per oracle call")
     ap.add_argument("--keep-tmp", type=Path, default=None, help="write the PNG inputs and dumps here and keep them")
     args = ap.parse_args(argv)
@@ -276,18 +303,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_masks:
             make_masks(oracle, models, base, args.out_dir, tmp)
         if not args.skip_sequences:
-            frames_dir = tmp / "squats"
-            frames_dir.mkdir(exist_ok=True)
-            from PIL import Image
-
-            shas = []
-            for k, f in enumerate(SEQ.decode_video(args.data_dir / SQUATS)):
-                Image.fromarray(f).save(frames_dir / f"{k:04d}.png", compress_level=1)
-                shas.append(T.rgb_sha256(f))
-            for model in models:
-                make_sequence(oracle, model, "on", frames_dir, shas, args.out_dir)
-                if model == "full":
-                    make_sequence(oracle, model, "off", frames_dir, shas, args.out_dir)
+            built: dict[str, tuple[Path, list[str]]] = {}
+            for name, model, smoothing, backend in SEQUENCE_RUNS:
+                if model not in models or (backend == "cpu" and args.skip_cpu):
+                    continue
+                if name not in built:
+                    built[name] = sequence_frames(name, args.data_dir, tmp)
+                make_sequence(oracle, name, model, smoothing, *built[name], args.out_dir, backend)
     print(f"total oracle wall time {oracle.total_s:.1f} s; script {time.perf_counter() - t_start:.1f} s")
     return 0
 

@@ -222,7 +222,7 @@ def test_detector_input_matches_the_cpu_backend_with_the_cpu_kernel() -> None:
 def test_rotated_landmark_crop_is_bit_exact_on_the_squat_video() -> None:
     """Frames 1-64 of the squat clip start from the ROI the reference carried over (rotated,
     partly outside the image): our 256x256 crop equals the TF.js landmark input byte for byte."""
-    doc = _oracle_fixture("blazepose_sequence_squats_full.json")
+    doc = _oracle_fixture("blazepose_sequence_tfjs_squats_full.json")
     from sequences import decode_video
 
     frames = decode_video(SHARED_DATA / doc["sequence"]["source"])
