@@ -157,7 +157,7 @@ def non_max_suppression(detections: list[Detection], max_detections: int, iou_th
     overlapping a selected box with IoU >= ``iou_threshold`` is dropped; at most
     ``max_detections``. Boxes and scores are float32 tensors in the reference."""
     ordered = sorted(detections, key=lambda d: -d.score)  # Python's sort is stable too
-    boxes = [tuple(float(_F32(v)) for v in (d.y_min, d.x_min, d.y_max, d.x_max)) for d in ordered]
+    boxes = [(float(_F32(d.y_min)), float(_F32(d.x_min)), float(_F32(d.y_max)), float(_F32(d.x_max))) for d in ordered]
     scores = [float(_F32(d.score)) for d in ordered]
     # Pop order: descending score, then ascending index.
     queue = sorted(range(len(ordered)), key=lambda i: (-scores[i], i))

@@ -154,7 +154,7 @@ def inverse_matrix(m: Matrix4x4) -> Matrix4x4:
             cof = _cofactor(m, j, i)
             inv[i][j] = cof if sign > 0 else -cof
     scale = m[0][0] * inv[0][0] + m[1][0] * inv[0][1] + m[2][0] * inv[0][2] + m[3][0] * inv[0][3]
-    return tuple(tuple(v / scale for v in row) for row in inv)  # type: ignore[return-value]
+    return tuple((row[0] / scale, row[1] / scale, row[2] / scale, row[3] / scale) for row in inv)
 
 
 def compute_rotation(start: tuple[float, float], end: tuple[float, float], image_width: int, image_height: int,

@@ -114,8 +114,8 @@ def _warp(image: np.ndarray, t: np.ndarray, rows: range, cols: range, interpolat
     ``size_t`` indices converted to float, every operation rounded to float32); float64 follows
     Transform.ts (cpu: JavaScript numbers, stored into a Float32Array)."""
     height, width, _ = image.shape
-    xs = np.arange(cols.start, cols.stop, dtype=dtype)[None, :]
-    ys = np.arange(rows.start, rows.stop, dtype=dtype)[:, None]
+    xs: np.ndarray = np.arange(cols.start, cols.stop, dtype=dtype)[None, :]
+    ys: np.ndarray = np.arange(rows.start, rows.stop, dtype=dtype)[:, None]
     one = dtype(1)
     # projection = t6*x + t7*y + 1 (in wasm a double literal; the float32 operands make the
     # double sum round to the float32 sum).

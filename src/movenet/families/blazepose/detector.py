@@ -17,7 +17,12 @@ import numpy as np
 from movenet.calculators.rects import Rect
 from movenet.calculators.segmentation import smooth_segmentation
 from movenet.families.blazepose import constants as C
-from movenet.families.blazepose.detection import detection_to_roi, detections_from_output, detector_input, roi_from_points
+from movenet.families.blazepose.detection import (
+    detection_to_roi,
+    detections_from_output,
+    detector_input,
+    roi_from_points,
+)
 from movenet.families.blazepose.filtering import LandmarkFilters
 from movenet.families.blazepose.landmarks import LandmarkResult, decode_landmarks, landmark_input
 from movenet.families.blazepose.options import BlazePoseOptions, check_max_poses
