@@ -9,12 +9,14 @@
  * tfjs-converter and tfjs-backend-wasm (or -cpu).
  *
  *   node tfjs_graph_outputs.js --model M.json --out DIR --outputs T1,T2 [--free-hw]
- *        [--backend wasm|cpu] IN0.npy IN1.npy ...
+ *        [--backend wasm|cpu] [--time N] IN0.npy IN1.npy ...
  *
  * For every input INk.npy (float32, C order) it writes DIR/k_<j>.npy, output j of --outputs
  * (TF tensor names such as "Identity_2:0"). --free-hw makes the placeholder's height and width
  * -1 in memory, for a fully convolutional graph exported at one size (PoseNet); the weights and
- * the graph are not changed. Prints one JSON line: versions and backend.
+ * the graph are not changed. --time N also times N runs of every input after 3 warm-up runs
+ * (execute plus reading every output back), reported as `median_ms` per input. Prints one JSON
+ * line: versions, backend and timings.
  */
 'use strict';
 
@@ -22,7 +24,7 @@ const fs = require('fs');
 const path = require('path');
 
 function parseArgs(argv) {
-  const opts = { backend: 'wasm', freeHw: false, inputs: [] };
+  const opts = { backend: 'wasm', freeHw: false, time: 0, inputs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--model') opts.model = argv[++i];
@@ -30,6 +32,7 @@ function parseArgs(argv) {
     else if (a === '--outputs') opts.outputs = argv[++i].split(',');
     else if (a === '--backend') opts.backend = argv[++i];
     else if (a === '--free-hw') opts.freeHw = true;
+    else if (a === '--time') opts.time = Number(argv[++i]);
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else opts.inputs.push(a);
   }
@@ -114,13 +117,33 @@ async function main() {
   await tf.ready();
   const { model, inputName } = await loadModel(tf, tfconv, opts.model, opts.freeHw);
   fs.mkdirSync(opts.out, { recursive: true });
+  const medianMs = [];
+  const run = async (x) => {
+    const ys = model.execute({ [inputName]: x }, opts.outputs);
+    const list = Array.isArray(ys) ? ys : [ys];
+    const values = [];
+    for (const y of list) values.push(await y.data());
+    const shapes = list.map((y) => y.shape);
+    tf.dispose(list);
+    return { shapes, values };
+  };
   for (const [k, file] of opts.inputs.entries()) {
     const { shape, data } = readNpy(file);
     const x = tf.tensor(data, shape, 'float32');
-    const ys = model.execute({ [inputName]: x }, opts.outputs);
-    const list = Array.isArray(ys) ? ys : [ys];
-    for (const [j, y] of list.entries()) writeNpy(path.join(opts.out, `${k}_${j}.npy`), y.shape, await y.data());
-    tf.dispose([x, ...list]);
+    const { shapes, values } = await run(x);
+    for (const [j, v] of values.entries()) writeNpy(path.join(opts.out, `${k}_${j}.npy`), shapes[j], v);
+    if (opts.time > 0) {
+      for (let w = 0; w < 3; w++) await run(x);
+      const ms = [];
+      for (let r = 0; r < opts.time; r++) {
+        const t0 = process.hrtime.bigint();
+        await run(x);
+        ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      ms.sort((a, b) => a - b);
+      medianMs.push(ms[Math.floor(ms.length / 2)]);
+    }
+    tf.dispose(x);
   }
   const version = (name) => JSON.parse(fs.readFileSync(
     path.join(path.dirname(require.resolve(`${name}/package.json`)), 'package.json'), 'utf8')).version;
@@ -129,6 +152,7 @@ async function main() {
     simd: opts.backend === 'wasm' ? await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') : null,
     'tfjs-core': version('@tensorflow/tfjs-core'), 'tfjs-converter': version('@tensorflow/tfjs-converter'),
     [`tfjs-backend-${opts.backend}`]: version(`@tensorflow/tfjs-backend-${opts.backend}`),
+    ...(opts.time > 0 ? { median_ms: medianMs } : {}),
   }));
 }
 

@@ -102,6 +102,43 @@ def test_pad_depth_to_space_relu6_match_tensorflow_semantics() -> None:
     np.testing.assert_array_equal(got, np.minimum(np.maximum(d2s, 0), 6))
 
 
+def test_zero_pad_before_valid_convolutions_becomes_their_padding() -> None:
+    """Keras' ZeroPadding2D + strided VALID depthwise conv: folded into the conv's pads (no Pad
+    left), same values as padding first; a Pad with another consumer stays a Pad."""
+    from movenet.models.tfjs import TfjsNode
+    from movenet.models.to_onnx import convert_graph
+
+    rng = np.random.default_rng(2)
+    weights = {"paddings": np.array([[0, 0], [1, 2], [0, 1], [0, 0]], np.int32),
+               "w": rng.normal(size=(3, 3, 4, 1)).astype(np.float32), "b": rng.normal(size=4).astype(np.float32)}
+    conv_attrs = {"padding": "VALID", "strides": [1, 2, 2, 1], "fused_ops": ["BiasAdd", "Relu6"], "num_args": 1}
+    conv = TfjsNode("dw", "FusedDepthwiseConv2dNative", ["pad", "w", "b"], conv_attrs)
+    x = rng.uniform(-3, 9, (1, 9, 8, 4)).astype(np.float32)
+    folded = convert_graph(_graph([TfjsNode("pad", "Pad", ["x", "paddings"], {}), conv], weights, [1, 9, 8, 4], "dw"))
+    assert "Pad" not in {n.op_type for n in folded.graph.node}
+    assert [list(a.ints) for n in folded.graph.node if n.op_type == "Conv" for a in n.attribute
+            if a.name == "pads"] == [[1, 0, 2, 1]]
+    kept = _graph([TfjsNode("pad", "Pad", ["x", "paddings"], {}), conv, TfjsNode("y", "AddN", ["pad", "pad"], {})],
+                  weights, [1, 9, 8, 4], "dw")
+    kept.output_names, kept.output_shapes = ["dw", "y"], [[-1, -1, -1, -1]] * 2
+    unfolded = convert_graph(kept)
+    assert "Pad" in {n.op_type for n in unfolded.graph.node}
+    (a,) = _onnx_run(folded, x)
+    b, doubled = _onnx_run(unfolded, x)
+    assert a.shape == (1, 5, 4, 4)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(doubled, 2 * np.pad(x, weights["paddings"]))
+
+
+def test_free_batch_becomes_one() -> None:
+    from movenet.models.tfjs import TfjsNode
+    from movenet.models.to_onnx import convert_graph
+
+    model = convert_graph(_graph([TfjsNode("r", "Relu", ["x"], {})], {}, [-1, 4, 4, 3], "r"))
+    assert [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == [1, 4, 4, 3]
+    assert model.graph.output[0].type.tensor_type.shape.dim[0].dim_value == 1
+
+
 def test_dynamic_hw_frees_a_fixed_input_size() -> None:
     from movenet.models.tfjs import TfjsNode
     from movenet.models.to_onnx import convert_graph

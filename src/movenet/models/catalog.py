@@ -11,13 +11,13 @@ each; BlazePose needs two (``blazepose-detector`` plus one landmark graph), Pose
 ONNX output names (what ``load_network(name).output_names`` returns, in that order):
 
 - MoveNet: the graph's own output node names (``Identity``, ...), as before.
-- ``blazepose-detector``: ``person`` [N, 2254, 13] (the signature key of ``Identity:0``; per SSD
-  anchor: score logit, then box and 4 keypoints), input ``input`` [N, 224, 224, 3] in [-1, 1].
-- ``blazepose-lite|full|heavy``: ``ld_3d`` [N, 195], ``output_poseflag`` [N, 1],
-  ``activation_heatmap`` [N, 64, 64, 39], ``world_3d`` [N, 117], ``activation_segmentation``
-  [N, 256, 256, 1] (the signature keys, in the order the reference's
+- ``blazepose-detector``: ``person`` [1, 2254, 13] (the signature key of ``Identity:0``; per SSD
+  anchor: score logit, then box and 4 keypoints), input ``input`` [1, 224, 224, 3] in [-1, 1].
+- ``blazepose-lite|full|heavy``: ``ld_3d`` [1, 195], ``output_poseflag`` [1, 1],
+  ``activation_heatmap`` [1, 64, 64, 39], ``world_3d`` [1, 117], ``activation_segmentation``
+  [1, 256, 256, 1] (the signature keys, in the order the reference's
   ``pose-detection/src/blazepose_tfjs/detector.ts`` asks for them), input ``input_1``
-  [N, 256, 256, 3] in [0, 1].
+  [1, 256, 256, 3] in [0, 1] (the batch is 1 for every graph).
 - ``posenet``: ``offset`` [1, h, w, 34], ``heatmap`` [1, h, w, 17], ``displacement_fwd``
   [1, h, w, 32], ``displacement_bwd`` [1, h, w, 32] (the order ``pose-detection/src/posenet/
   detector.ts`` reads them in; the file's signature lists them in another order), input ``image``

@@ -28,7 +28,7 @@ from movenet.models.fetch import cache_dir, model_files
 from movenet.runtime import INFERENCE_PRECISIONS, Backend, check_backend, create_backend
 
 #: Bump when the converter's output changes, to invalidate cached conversions.
-CONVERTER_VERSION = "2"
+CONVERTER_VERSION = "4"
 #: The precisions `load_network` accepts; "fp32" is the exact one.
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 #: Those a backend applies to the fp32 file when it loads it (the others are separate files).

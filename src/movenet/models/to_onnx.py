@@ -3,6 +3,15 @@
 Tensors keep TensorFlow's NHWC layout. Convolutions and pooling, which ONNX defines on NCHW,
 are wrapped in a pair of Transposes; ONNX Runtime's transpose optimiser cancels the pairs
 between consecutive layers, so the network runs in NCHW without extra copies.
+
+A zero Pad of height and width whose only consumers are VALID convolutions (Keras'
+ZeroPadding2D before a strided convolution, as in BlazePose) becomes the convolutions' own
+padding: the same sums, without a padded copy of the tensor and the layout changes around it
+(ONNX Runtime leaves such a Pad between its blocked-layout convolutions).
+
+A free batch dimension becomes 1 (every pipeline runs one image at a time, as the reference
+does): ONNX Runtime then folds the graphs' shape arithmetic (BlazePose computes its reshape and
+upsampling sizes from the batch) into constants, which keeps the upsampling in its blocked layout.
 """
 
 from __future__ import annotations
@@ -45,6 +54,14 @@ class _Builder:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: dict[str, np.ndarray] = {}
         self._counter = 0
+        self.consumers: dict[str, list[TfjsNode]] = {}
+        for node in graph.nodes:
+            for ref in node.inputs:
+                self.consumers.setdefault(_ref(ref), []).append(node)
+        #: Pads folded into their consumers: value name -> (TF input ref, [top, left, bottom, right]).
+        self.folded_pads: dict[str, tuple[str, list[int]]] = {}
+        #: Values that must exist as such (requested outputs): never folded away.
+        self.keep: set[str] = set()
 
     def fresh(self, hint: str) -> str:
         self._counter += 1
@@ -162,7 +179,8 @@ def _conv_common(b: _Builder, n: TfjsNode, weight: np.ndarray, group: int) -> No
     strides = n.attrs["strides"][1:3]
     dilations = n.attrs.get("dilations", [1, 1, 1, 1])[1:3]
     fused = n.attrs.get("fused_ops", [])
-    inputs = [b.add("Transpose", [b.inp(n, 0)], perm=_NHWC_TO_NCHW), b.const(weight, "W")]
+    source, pads = b.folded_pads.get(b.inp(n, 0), (n.inputs[0], None))
+    inputs = [b.add("Transpose", [_ref(source)], perm=_NHWC_TO_NCHW), b.const(weight, "W")]
     if fused:
         if fused[0] != "BiasAdd" or n.attrs.get("num_args", 1) != 1:
             raise ConversionError(f"{n.op} {n.name}: fused ops {fused} not supported")
@@ -170,8 +188,11 @@ def _conv_common(b: _Builder, n: TfjsNode, weight: np.ndarray, group: int) -> No
         if bias is None:
             raise ConversionError(f"{n.op} {n.name}: bias must be constant")
         inputs.append(b.const(bias.astype(np.float32), "B"))
-    y = b.add("Conv", inputs, group=group, strides=strides, dilations=dilations,
-              auto_pad="SAME_UPPER" if padding == "SAME" else "VALID")
+    if pads is not None:  # VALID after a folded zero Pad
+        y = b.add("Conv", inputs, group=group, strides=strides, dilations=dilations, pads=pads)
+    else:
+        y = b.add("Conv", inputs, group=group, strides=strides, dilations=dilations,
+                  auto_pad="SAME_UPPER" if padding == "SAME" else "VALID")
     for act in fused[1:]:
         if act == "Relu":
             y = b.add("Relu", [y])
@@ -239,8 +260,18 @@ def _pad(b: _Builder, n: TfjsNode) -> None:
     if paddings is None:
         raise ConversionError(f"{n.op} {n.name}: paddings must be constant")
     pairs = np.asarray(paddings, np.int64).reshape(-1, 2)
+    users = b.consumers.get(_out(n), [])
+    spatial_only = pairs.shape[0] == 4 and not pairs[[0, 3]].any()
+    foldable = all(u.op in _FOLDABLE_CONVS and u.attrs.get("padding") == "VALID" and _ref(u.inputs[0]) == _out(n)
+                   for u in users)
+    if spatial_only and users and foldable and _out(n) not in b.keep:
+        b.folded_pads[_out(n)] = (n.inputs[0], [int(v) for v in (*pairs[1:3, 0], *pairs[1:3, 1])])
+        return
     pads = b.const(np.concatenate([pairs[:, 0], pairs[:, 1]]), "pads")
     b.add("Pad", [b.inp(n, 0), pads], [_out(n)], mode="constant")
+
+
+_FOLDABLE_CONVS = ("_FusedConv2D", "Conv2D", "FusedDepthwiseConv2dNative", "DepthwiseConv2dNative")
 
 
 def _reshape(b: _Builder, n: TfjsNode) -> None:
@@ -438,7 +469,7 @@ def _input_info(node: TfjsNode, dynamic_hw: bool = False) -> onnx.ValueInfoProto
     if shape is not None and len(shape) == 4:  # keep H, W symbolic where the graph allows it
         if dynamic_hw:
             shape[1] = shape[2] = None
-        shape = [shape[0], shape[1] or "height", shape[2] or "width", shape[3]]
+        shape = [shape[0] or 1, shape[1] or "height", shape[2] or "width", shape[3]]
     return helper.make_tensor_value_info(node.name, _ONNX_TYPE[TF_DTYPES[node.attrs["dtype"]]], shape)
 
 
@@ -456,6 +487,8 @@ def _wanted_outputs(graph: TfjsGraph, outputs: Sequence[tuple[str, str]] | None,
     for onnx_name, tf, shape in wanted:
         if dynamic_hw and len(shape) == 4:  # fully convolutional: the output grid follows the input
             shape = [shape[0], -1, -1, shape[3]]
+        if shape and shape[0] == -1:  # the batch is 1, see _input_info
+            shape = [1, *shape[1:]]
         dims: list[int | str] = [d if d >= 0 else f"{onnx_name}_{i}" for i, d in enumerate(shape)]
         result.append((onnx_name, tf, dims))
     return result
@@ -472,6 +505,8 @@ def convert_graph(graph: TfjsGraph, extra_outputs: dict[str, int] | None = None,
     (a fully convolutional network exported at one size, PoseNet).
     """
     b = _Builder(graph)
+    wanted = _wanted_outputs(graph, outputs, extra_outputs, dynamic_hw)
+    b.keep = {_ref(tf) for _, tf, _ in wanted}
     nodes = {n.name: n for n in graph.nodes}
     for node in graph.nodes:  # graph.json lists nodes in topological order
         convert = CONVERTERS.get(node.op)
@@ -482,7 +517,7 @@ def convert_graph(graph: TfjsGraph, extra_outputs: dict[str, int] | None = None,
         b.nodes.insert(0, helper.make_node("Identity", [name], [f"{name}:0"]))
     produced = {name for node in b.nodes for name in node.output} | set(b.initializers)
     output_infos = []
-    for onnx_name, tf, dims in _wanted_outputs(graph, outputs, extra_outputs, dynamic_hw):
+    for onnx_name, tf, dims in wanted:
         if _ref(tf) not in produced:
             raise ConversionError(f"output {onnx_name!r}: the graph has no tensor {tf!r}")
         b.add("Identity", [_ref(tf)], [onnx_name])
