@@ -285,3 +285,36 @@ def test_mask_back_to_the_image() -> None:
     out = mask_to_image(mask, m, 256, 128)
     assert out.shape == (128, 256) and out.dtype == np.float32
     assert np.array_equal(out, mask[::2, :])
+
+
+def _refine_scalar(landmarks: np.ndarray, hm: np.ndarray, kernel: int, min_conf: float) -> np.ndarray:
+    """refine_landmarks_from_heatmap.ts line by line (one landmark, one cell at a time)."""
+    height, width, _ = hm.shape
+    out = landmarks.copy()
+    for i in range(landmarks.shape[0]):
+        col = math.trunc(landmarks[i, 0] * width)
+        row = math.trunc(landmarks[i, 1] * height)
+        if col < 0 or col >= width or row < 0 or col >= height:
+            continue
+        off = math.trunc((kernel - 1) / 2)
+        total = wc = wr = mx = 0.0
+        for r in range(max(0, row - off), min(height, row + off + 1)):
+            for c in range(max(0, col - off), min(width, col + off + 1)):
+                p = float(hm[r, c, i])
+                total += p
+                mx = max(mx, p)
+                wc += c * p
+                wr += r * p
+        if mx >= min_conf and total > 0:
+            out[i, 0] = wc / width / total
+            out[i, 1] = wr / height / total
+    return out
+
+
+def test_vectorized_refinement_equals_the_scalar_reference_bit_for_bit() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        hm = rng.random((64, 64, 39), dtype=np.float32) ** 6
+        lm = _lm(list(zip(rng.uniform(-0.1, 1.1, 39), rng.uniform(-0.1, 1.1, 39), strict=True)))
+        assert np.array_equal(refine_landmarks_from_heatmap(lm, hm[None], 7, 0.5), _refine_scalar(lm, hm, 7, 0.5),
+                              equal_nan=True)

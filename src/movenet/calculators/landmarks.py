@@ -62,30 +62,32 @@ def refine_landmarks_from_heatmap(landmarks: np.ndarray, heatmap: np.ndarray, ke
         raise ValueError("Expected heatmap to have same number of channels as the number of landmarks. "
                          f"But got landmarks length: {landmarks.shape[0]}, heatmap length: {channels}")
     out = landmarks.copy()
+    center_col = np.trunc(landmarks[:, 0] * hm_width)
+    center_row = np.trunc(landmarks[:, 1] * hm_height)
+    inside = (center_col >= 0) & (center_col < hm_width) & (center_row >= 0) & (center_col < hm_height)
+    if not inside.any():
+        return out
+    # All windows at once: (N, k, k) cells around each centre, cells outside the heatmap read
+    # as 0. Adding zeros leaves the reference's row-by-row running sums unchanged, and
+    # cumulative sums are sequential, so the float64 results are the reference's.
     offset = math.trunc((kernel_size - 1) / 2)
-    for i in range(channels):
-        center_col = math.trunc(float(landmarks[i, 0]) * hm_width)
-        center_row = math.trunc(float(landmarks[i, 1]) * hm_height)
-        if center_col < 0 or center_col >= hm_width or center_row < 0 or center_col >= hm_height:
-            continue
-        begin_col = max(0, center_col - offset)
-        end_col = min(hm_width, center_col + offset + 1)
-        begin_row = max(0, center_row - offset)
-        end_row = min(hm_height, center_row + offset + 1)
-        window = hm[begin_row:end_row, begin_col:end_col, i].tolist()  # float64 values
-        total = 0.0
-        weighted_col = 0.0
-        weighted_row = 0.0
-        max_value = 0.0
-        for row, values in zip(range(begin_row, end_row), window, strict=True):
-            for col, p in zip(range(begin_col, end_col), values, strict=True):
-                total += p
-                max_value = max(max_value, p)
-                weighted_col += col * p
-                weighted_row += row * p
-        if max_value >= min_confidence and total > 0:
-            out[i, 0] = weighted_col / hm_width / total
-            out[i, 1] = weighted_row / hm_height / total
+    steps = np.arange(-offset, offset + 1)
+    rows = np.where(inside, center_row, 0).astype(np.int64)[:, None] + steps  # (N, k)
+    cols = np.where(inside, center_col, 0).astype(np.int64)[:, None] + steps
+    valid = ((rows >= 0) & (rows < hm_height))[:, :, None] & ((cols >= 0) & (cols < hm_width))[:, None, :]
+    cells = hm[np.clip(rows, 0, hm_height - 1)[:, :, None], np.clip(cols, 0, hm_width - 1)[:, None, :],
+               np.arange(channels)[:, None, None]].astype(np.float64)
+    cells = np.where(valid, cells, 0.0).reshape(channels, -1)
+    col_index = np.broadcast_to(cols[:, None, :], valid.shape).reshape(channels, -1)
+    row_index = np.broadcast_to(rows[:, :, None], valid.shape).reshape(channels, -1)
+    total = np.cumsum(cells, axis=1)[:, -1]
+    weighted_col = np.cumsum(col_index * cells, axis=1)[:, -1]
+    weighted_row = np.cumsum(row_index * cells, axis=1)[:, -1]
+    max_value = np.maximum(cells.max(axis=1), 0.0)
+    refine = inside & (max_value >= min_confidence) & (total > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, 0] = np.where(refine, weighted_col / hm_width / total, out[:, 0])
+        out[:, 1] = np.where(refine, weighted_row / hm_height / total, out[:, 1])
     return out
 
 
