@@ -80,9 +80,17 @@ def image_transform(
     if (r0, r1, c0, c1) != (0, out_h, 0, out_w):
         out.fill(fill)  # exactly the kernel's value there: every read is outside, fill 0
     if r1 > r0 and c1 > c0:
-        out[r0:r1, c0:c1] = _warp(image, t32.astype(dtype), range(r0, r1), range(c0, c1), interpolation,
-                                  fill_mode, fill, dtype)
+        # Bands of rows small enough for the temporaries to stay in cache (same values).
+        band = max(1, _BAND_PIXELS // (c1 - c0))
+        for start in range(r0, r1, band):
+            stop = min(start + band, r1)
+            out[start:stop, c0:c1] = _warp(image, t32.astype(dtype), range(start, stop), range(c0, c1),
+                                           interpolation, fill_mode, fill, dtype)
     return out[None] if batched else out
+
+
+#: Output pixels per band of rows computed at once.
+_BAND_PIXELS = 16384
 
 
 def _region(t: np.ndarray, height: int, width: int, out_h: int, out_w: int, fill_mode: str,
