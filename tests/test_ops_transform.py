@@ -193,6 +193,7 @@ def _case_image(case: str) -> np.ndarray:
     return TRANSFORMS[transform](image) if transform else image
 
 
+@pytest.mark.parity
 def test_detector_input_is_bit_exact_on_every_still() -> None:
     """The 224x224 letterbox of every still and transformed still equals the TF.js wasm
     backend's detector input tensor byte for byte."""
@@ -206,6 +207,7 @@ def test_detector_input_is_bit_exact_on_every_still() -> None:
     assert checked == len(doc["frames"]) > 200
 
 
+@pytest.mark.parity
 def test_detector_input_matches_the_cpu_backend_with_the_cpu_kernel() -> None:
     path = ORACLE / "blazepose_masks.npz"
     if not path.is_file() or not SHARED_DATA.is_dir():
@@ -219,6 +221,7 @@ def test_detector_input_matches_the_cpu_backend_with_the_cpu_kernel() -> None:
         assert _sha(t.tensor) == cpu_sha, case
 
 
+@pytest.mark.parity
 def test_rotated_landmark_crop_is_bit_exact_on_the_squat_video() -> None:
     """Frames 1-64 of the squat clip start from the ROI the reference carried over (rotated,
     partly outside the image): our 256x256 crop equals the TF.js landmark input byte for byte."""
