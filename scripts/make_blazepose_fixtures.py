@@ -25,8 +25,8 @@ Fixtures (formats in ``tests/fixtures/README.md``):
   ``tests/sequences.py`` as one 30 fps video each, segmentation on: per frame the ROI before
   and after (full precision), the sha256 of the landmark-model input and, when the detector
   ran, of the detector input, and the pose. Runs (``SEQUENCE_RUNS``): the 65 squat frames
-  (``tfjs_squats``) with full (smoothing on and off), lite and heavy, and with full on the TF.js
-  cpu backend (the reference against itself); the pan/zoom over tfjs_pose.jpg, which loses
+  (``tfjs_squats``) with full (smoothing on and off), lite and heavy, and the same three on the
+  TF.js cpu backend (the reference against itself); the pan/zoom over tfjs_pose.jpg, which loses
   the person for some frames (reset, detector again), with full.
 
 Usage (from the repository root; about 15 minutes of oracle time on a loaded 2-core VM)::
@@ -258,7 +258,10 @@ SEQUENCE_RUNS = (
     ("tfjs_squats", "lite", "on", "wasm"),
     ("tfjs_squats", "heavy", "on", "wasm"),
     ("panzoom_tfjs_pose", "full", "on", "wasm"),
-    ("tfjs_squats", "full", "on", "cpu"),  # the reference against itself (slow: ~10 s a frame)
+    # The reference against itself (slow: seconds a frame on the pure-JS kernels).
+    ("tfjs_squats", "lite", "on", "cpu"),
+    ("tfjs_squats", "full", "on", "cpu"),
+    ("tfjs_squats", "heavy", "on", "cpu"),
 )
 
 
@@ -272,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-images", action="store_true")
     ap.add_argument("--skip-masks", action="store_true")
     ap.add_argument("--skip-sequences", action="store_true")
-    ap.add_argument("--skip-cpu", action="store_true", help="skip the (slow) TF.js cpu backend sequence")
+    ap.add_argument("--skip-cpu", action="store_true", help="skip the (slow) TF.js cpu backend sequences")
+    ap.add_argument("--only-cpu", action="store_true", help="of the sequences, run only the cpu backend ones")
     ap.add_argument("--chunk", type=int, default=100, help="max inputs per oracle call")
     ap.add_argument("--keep-tmp", type=Path, default=None, help="write the PNG inputs and dumps here and keep them")
     args = ap.parse_args(argv)
@@ -305,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_sequences:
             built: dict[str, tuple[Path, list[str]]] = {}
             for name, model, smoothing, backend in SEQUENCE_RUNS:
-                if model not in models or (backend == "cpu" and args.skip_cpu):
+                if model not in models or (backend == "cpu" and args.skip_cpu) or (backend != "cpu" and args.only_cpu):
                     continue
                 if name not in built:
                     built[name] = sequence_frames(name, args.data_dir, tmp)
