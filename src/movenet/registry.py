@@ -12,7 +12,9 @@ from dataclasses import fields
 from typing import Any
 
 from movenet.families.base import ModelEntry
+from movenet.families.blazepose.entry import MODELS as BLAZEPOSE_MODELS
 from movenet.families.movenet.entry import MODELS as MOVENET_MODELS
+from movenet.families.posenet.entry import MODELS as POSENET_MODELS
 
 __all__ = [
     "MODELS",
@@ -26,7 +28,7 @@ __all__ = [
 ]
 
 #: Each family's entries, in listing order.
-_FAMILIES: tuple[tuple[ModelEntry, ...], ...] = (MOVENET_MODELS,)
+_FAMILIES: tuple[tuple[ModelEntry, ...], ...] = (MOVENET_MODELS, BLAZEPOSE_MODELS, POSENET_MODELS)
 
 #: Every model by canonical name, in listing order.
 MODELS: dict[str, ModelEntry] = {entry.name: entry for family in _FAMILIES for entry in family}
@@ -50,14 +52,14 @@ def get_entry(model: str) -> ModelEntry:
 
 def option_names(model: str) -> tuple[str, ...]:
     """The options `model` accepts (besides the engine options)."""
-    return tuple(f.name for f in fields(get_entry(model).options))
+    return tuple(f.name for f in fields(get_entry(model).options) if f.init)
 
 
 def option_default(option: str) -> Any:  # noqa: ANN401 - whatever the option holds
     """The default of `option` in the first model that takes it; KeyError if none does."""
     for entry in MODELS.values():
         for f in fields(entry.options):
-            if f.name == option:
+            if f.name == option and f.init:
                 return f.default
     raise KeyError(option)
 

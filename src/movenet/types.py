@@ -5,6 +5,10 @@ keypoint constants of the MoveNet models, kept for compatibility (the data lives
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 import numpy as np
 
@@ -31,11 +35,10 @@ class Keypoint:
     z: float | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON form (no "z" key when the model gives no depth)."""
-        out: dict[str, object] = {"name": self.name, "x": self.x, "y": self.y, "score": self.score}
-        if self.z is not None:
-            out["z"] = self.z
-        return out
+        """``name, x, y[, z], score`` (z only when the model gives one)."""
+        if self.z is None:
+            return {"name": self.name, "x": self.x, "y": self.y, "score": self.score}
+        return {"name": self.name, "x": self.x, "y": self.y, "z": self.z, "score": self.score}
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,17 @@ from conftest import get_network
 
 
 def test_names_and_aliases_come_from_the_registry() -> None:
-    assert MODEL_NAMES == ("lightning", "thunder", "multipose")
+    assert MODEL_NAMES == ("lightning", "thunder", "multipose", "blazepose-lite", "blazepose-full",
+                           "blazepose-heavy", "posenet")
     assert canonical_model_name("SinglePose.Thunder") == "thunder"
     assert canonical_model_name("MULTIPOSE.LIGHTNING") == "multipose"
-    with pytest.raises(ValueError, match="Invalid architecture posenet"):
-        canonical_model_name("posenet")
+    assert canonical_model_name("BlazePose") == "blazepose-full"
+    with pytest.raises(ValueError, match="Invalid architecture resnet50"):
+        canonical_model_name("resnet50")
     assert get_entry("lightning").skeleton is COCO_17 and get_entry("multipose").graphs == ("multipose",)
+    assert get_entry("blazepose-lite").skeleton is BLAZEPOSE_33
+    assert get_entry("blazepose-heavy").graphs == ("blazepose-detector", "blazepose-heavy")
+    assert get_entry("posenet").skeleton is COCO_17 and get_entry("posenet").graphs == ("posenet",)
 
 
 @pytest.mark.parametrize(("model", "option"), [("lightning", "tracker"), ("thunder", "max_poses"),

@@ -1,1 +1,1 @@
-"""Model families: one package per family of pose networks (today: MoveNet)."""
+"""Model families: one package per family of pose networks (MoveNet, BlazePose, PoseNet)."""

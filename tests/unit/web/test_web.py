@@ -171,7 +171,8 @@ def test_models_healthz_and_docs(client: TestClient) -> None:
     models = client.get("/v1/models").json()
     assert models["default"] == "lightning"
     rows = {m["name"]: m for m in models["models"]}
-    assert list(rows) == ["lightning", "thunder", "multipose"]
+    assert list(rows) == ["lightning", "thunder", "multipose", "blazepose-lite", "blazepose-full", "blazepose-heavy",
+                          "posenet"]
     assert rows["lightning"]["loaded"] and rows["lightning"]["available"]
     assert (rows["lightning"]["input_size"], rows["thunder"]["input_size"], rows["multipose"]["input_size"]) == (
         192, 256, None)

@@ -3,11 +3,20 @@
 Tensors keep TensorFlow's NHWC layout. Convolutions and pooling, which ONNX defines on NCHW,
 are wrapped in a pair of Transposes; ONNX Runtime's transpose optimiser cancels the pairs
 between consecutive layers, so the network runs in NCHW without extra copies.
+
+A zero Pad of height and width whose only consumers are VALID convolutions (Keras'
+ZeroPadding2D before a strided convolution, as in BlazePose) becomes the convolutions' own
+padding: the same sums, without a padded copy of the tensor and the layout changes around it
+(ONNX Runtime leaves such a Pad between its blocked-layout convolutions).
+
+A free batch dimension becomes 1 (every pipeline runs one image at a time, as the reference
+does): ONNX Runtime then folds the graphs' shape arithmetic (BlazePose computes its reshape and
+upsampling sizes from the batch) into constants, which keeps the upsampling in its blocked layout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +53,14 @@ class _Builder:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: dict[str, np.ndarray] = {}
         self._counter = 0
+        self.consumers: dict[str, list[TfjsNode]] = {}
+        for node in graph.nodes:
+            for ref in node.inputs:
+                self.consumers.setdefault(_ref(ref), []).append(node)
+        #: Pads folded into their consumers: value name -> (TF input ref, [top, left, bottom, right]).
+        self.folded_pads: dict[str, tuple[str, list[int]]] = {}
+        #: Values that must exist as such (requested outputs): never folded away.
+        self.keep: set[str] = set()
 
     def fresh(self, hint: str) -> str:
         self._counter += 1
@@ -131,6 +148,16 @@ def _floor_div(b: _Builder, n: TfjsNode) -> None:
     b.add("Sub", [q, fix], [_out(n)])
 
 
+def _clip_0_6(b: _Builder, x: str, output: str | None = None) -> str:
+    """TF's Relu6, min(max(x, 0), 6), as ONNX Clip."""
+    lo, hi = b.const(np.array(0, np.float32)), b.const(np.array(6, np.float32))
+    return b.add("Clip", [x, lo, hi], [output] if output else None)
+
+
+def _relu6(b: _Builder, n: TfjsNode) -> None:
+    _clip_0_6(b, b.inp(n, 0), _out(n))
+
+
 def _cast(b: _Builder, n: TfjsNode) -> None:
     b.add("Cast", [b.inp(n, 0)], [_out(n)], to=_ONNX_TYPE[TF_DTYPES[n.attrs["DstT"]]])
 
@@ -151,7 +178,8 @@ def _conv_common(b: _Builder, n: TfjsNode, weight: np.ndarray, group: int) -> No
     strides = n.attrs["strides"][1:3]
     dilations = n.attrs.get("dilations", [1, 1, 1, 1])[1:3]
     fused = n.attrs.get("fused_ops", [])
-    inputs = [b.add("Transpose", [b.inp(n, 0)], perm=_NHWC_TO_NCHW), b.const(weight, "W")]
+    source, pads = b.folded_pads.get(b.inp(n, 0), (n.inputs[0], None))
+    inputs = [b.add("Transpose", [_ref(source)], perm=_NHWC_TO_NCHW), b.const(weight, "W")]
     if fused:
         if fused[0] != "BiasAdd" or n.attrs.get("num_args", 1) != 1:
             raise ConversionError(f"{n.op} {n.name}: fused ops {fused} not supported")
@@ -159,13 +187,16 @@ def _conv_common(b: _Builder, n: TfjsNode, weight: np.ndarray, group: int) -> No
         if bias is None:
             raise ConversionError(f"{n.op} {n.name}: bias must be constant")
         inputs.append(b.const(bias.astype(np.float32), "B"))
-    y = b.add("Conv", inputs, group=group, strides=strides, dilations=dilations,
-              auto_pad="SAME_UPPER" if padding == "SAME" else "VALID")
+    if pads is not None:  # VALID after a folded zero Pad
+        y = b.add("Conv", inputs, group=group, strides=strides, dilations=dilations, pads=pads)
+    else:
+        y = b.add("Conv", inputs, group=group, strides=strides, dilations=dilations,
+                  auto_pad="SAME_UPPER" if padding == "SAME" else "VALID")
     for act in fused[1:]:
         if act == "Relu":
             y = b.add("Relu", [y])
         elif act == "Relu6":
-            y = b.add("Clip", [y, b.const(np.array(0, np.float32)), b.const(np.array(6, np.float32))])
+            y = _clip_0_6(b, y)
         else:
             raise ConversionError(f"{n.op} {n.name}: fused activation {act} not supported")
     b.add("Transpose", [y], [_out(n)], perm=_NCHW_TO_NHWC)
@@ -194,6 +225,16 @@ def _max_pool(b: _Builder, n: TfjsNode) -> None:
     b.add("Transpose", [y], [_out(n)], perm=_NCHW_TO_NHWC)
 
 
+def _depth_to_space(b: _Builder, n: TfjsNode) -> None:
+    # TF's NHWC DepthToSpace takes channel (i * block + j) * C + c to pixel (i, j) of each block:
+    # ONNX's DCR mode on NCHW.
+    if n.attrs.get("data_format", "NHWC") != "NHWC":
+        raise ConversionError(f"{n.op} {n.name}: only NHWC is supported")
+    x = b.add("Transpose", [b.inp(n, 0)], perm=_NHWC_TO_NCHW)
+    y = b.add("DepthToSpace", [x], blocksize=n.attrs["block_size"], mode="DCR")
+    b.add("Transpose", [y], [_out(n)], perm=_NCHW_TO_NHWC)
+
+
 def _resize_bilinear(b: _Builder, n: TfjsNode) -> None:
     if n.attrs.get("align_corners"):
         mode = "align_corners"
@@ -211,6 +252,26 @@ def _resize_bilinear(b: _Builder, n: TfjsNode) -> None:
 
 
 # --- shapes and indexing ----------------------------------------------------------------------
+
+def _pad(b: _Builder, n: TfjsNode) -> None:
+    # TF Pad fills with zeros; paddings [[before, after]] per axis -> ONNX [befores..., afters...].
+    paddings = b.value(n.inputs[1])
+    if paddings is None:
+        raise ConversionError(f"{n.op} {n.name}: paddings must be constant")
+    pairs = np.asarray(paddings, np.int64).reshape(-1, 2)
+    users = b.consumers.get(_out(n), [])
+    spatial_only = pairs.shape[0] == 4 and not pairs[[0, 3]].any()
+    foldable = all(u.op in _FOLDABLE_CONVS and u.attrs.get("padding") == "VALID" and _ref(u.inputs[0]) == _out(n)
+                   for u in users)
+    if spatial_only and users and foldable and _out(n) not in b.keep:
+        b.folded_pads[_out(n)] = (n.inputs[0], [int(v) for v in (*pairs[1:3, 0], *pairs[1:3, 1])])
+        return
+    pads = b.const(np.concatenate([pairs[:, 0], pairs[:, 1]]), "pads")
+    b.add("Pad", [b.inp(n, 0), pads], [_out(n)], mode="constant")
+
+
+_FOLDABLE_CONVS = ("_FusedConv2D", "Conv2D", "FusedDepthwiseConv2dNative", "DepthwiseConv2dNative")
+
 
 def _reshape(b: _Builder, n: TfjsNode) -> None:
     b.add("Reshape", [b.inp(n, 0), b.int64(n, 1)], [_out(n)])
@@ -361,6 +422,8 @@ CONVERTERS: dict[str, Callable[[_Builder, TfjsNode], None]] = {
     "Abs": _simple("Abs"),
     "Reciprocal": _simple("Reciprocal"),
     "Sigmoid": _simple("Sigmoid"),
+    "Relu": _simple("Relu"),
+    "Relu6": _relu6,
     "Less": _simple("Less"),
     "Greater": _simple("Greater"),
     "GreaterEqual": _simple("GreaterOrEqual"),
@@ -375,6 +438,8 @@ CONVERTERS: dict[str, Callable[[_Builder, TfjsNode], None]] = {
     "FusedDepthwiseConv2dNative": _depthwise_conv2d,
     "DepthwiseConv2dNative": _depthwise_conv2d,
     "MaxPool": _max_pool,
+    "DepthToSpace": _depth_to_space,
+    "Pad": _pad,
     "ResizeBilinear": _resize_bilinear,
     "Reshape": _reshape,
     "ExpandDims": _expand_dims,
@@ -397,21 +462,50 @@ CONVERTERS: dict[str, Callable[[_Builder, TfjsNode], None]] = {
 }
 
 
-def _input_info(node: TfjsNode) -> onnx.ValueInfoProto:
+def _input_info(node: TfjsNode, dynamic_hw: bool = False) -> onnx.ValueInfoProto:
     dims = node.attrs.get("shape") or []
-    shape = [d if d >= 0 else None for d in dims] if dims else None
+    shape: list[int | str | None] | None = [d if d >= 0 else None for d in dims] if dims else None
     if shape is not None and len(shape) == 4:  # keep H, W symbolic where the graph allows it
-        shape = [shape[0], shape[1] or "height", shape[2] or "width", shape[3]]
+        if dynamic_hw:
+            shape[1] = shape[2] = None
+        shape = [shape[0] or 1, shape[1] or "height", shape[2] or "width", shape[3]]
     return helper.make_tensor_value_info(node.name, _ONNX_TYPE[TF_DTYPES[node.attrs["dtype"]]], shape)
 
 
-def convert_graph(graph: TfjsGraph, extra_outputs: dict[str, int] | None = None) -> onnx.ModelProto:
-    """Translate a TF.js graph into an ONNX model with the same input and output names.
+def _wanted_outputs(graph: TfjsGraph, outputs: Sequence[tuple[str, str]] | None,
+                    extra_outputs: dict[str, int] | None, dynamic_hw: bool) -> list[tuple[str, str, list[int | str]]]:
+    """``(ONNX name, TF tensor, dims)`` of every output, with symbolic dims where unknown."""
+    signature = {_ref(name): shape for name, shape in zip(graph.output_names, graph.output_shapes, strict=True)}
+    if outputs is None:
+        pairs = [(name.split(":")[0], name) for name in graph.output_names]
+    else:
+        pairs = list(outputs)
+    wanted: list[tuple[str, str, list[int]]] = [(onnx_name, tf, signature.get(_ref(tf), [])) for onnx_name, tf in pairs]
+    wanted += [(name.split(":")[0], name, [-1] * rank) for name, rank in (extra_outputs or {}).items()]
+    result = []
+    for onnx_name, tf, shape in wanted:
+        if dynamic_hw and len(shape) == 4:  # fully convolutional: the output grid follows the input
+            shape = [shape[0], -1, -1, shape[3]]
+        if shape and shape[0] == -1:  # the batch is 1, see _input_info
+            shape = [1, *shape[1:]]
+        dims: list[int | str] = [d if d >= 0 else f"{onnx_name}_{i}" for i, d in enumerate(shape)]
+        result.append((onnx_name, tf, dims))
+    return result
 
+
+def convert_graph(graph: TfjsGraph, extra_outputs: dict[str, int] | None = None, *,
+                  outputs: Sequence[tuple[str, str]] | None = None, dynamic_hw: bool = False) -> onnx.ModelProto:
+    """Translate a TF.js graph into an ONNX model with the same input names.
+
+    The outputs are the signature's, named after their nodes, unless `outputs` lists
+    ``(ONNX name, TF tensor)`` pairs (the catalog's, e.g. ``("ld_3d", "Identity_2:0")``).
     `extra_outputs` maps further float TF tensors (e.g. the head outputs) to their rank, to expose
-    them as outputs too.
+    them as outputs too. `dynamic_hw` frees the input's height and width where the file fixes them
+    (a fully convolutional network exported at one size, PoseNet).
     """
     b = _Builder(graph)
+    wanted = _wanted_outputs(graph, outputs, extra_outputs, dynamic_hw)
+    b.keep = {_ref(tf) for _, tf, _ in wanted}
     nodes = {n.name: n for n in graph.nodes}
     for node in graph.nodes:  # graph.json lists nodes in topological order
         convert = CONVERTERS.get(node.op)
@@ -420,20 +514,19 @@ def convert_graph(graph: TfjsGraph, extra_outputs: dict[str, int] | None = None)
         convert(b, node)
     for name in graph.input_names:  # the Placeholder's value name is the plain node name
         b.nodes.insert(0, helper.make_node("Identity", [name], [f"{name}:0"]))
-    outputs = []
-    wanted = list(zip(graph.output_names, graph.output_shapes, strict=True))
-    wanted += [(name, [-1] * rank) for name, rank in (extra_outputs or {}).items()]
-    for name, shape in wanted:
-        plain = name.split(":")[0]
-        b.add("Identity", [_ref(name)], [plain])
-        dims = [d if d >= 0 else f"{plain}_{i}" for i, d in enumerate(shape)]
-        outputs.append(helper.make_tensor_value_info(plain, TensorProto.FLOAT, dims))
+    produced = {name for node in b.nodes for name in node.output} | set(b.initializers)
+    output_infos = []
+    for onnx_name, tf, dims in wanted:
+        if _ref(tf) not in produced:
+            raise ConversionError(f"output {onnx_name!r}: the graph has no tensor {tf!r}")
+        b.add("Identity", [_ref(tf)], [onnx_name])
+        output_infos.append(helper.make_tensor_value_info(onnx_name, TensorProto.FLOAT, dims))
     used = {name for node in b.nodes for name in node.input}
     onnx_graph = helper.make_graph(
         b.nodes,
         "movenet",
-        [_input_info(nodes[name]) for name in graph.input_names],
-        outputs,
+        [_input_info(nodes[name], dynamic_hw) for name in graph.input_names],
+        output_infos,
         initializer=[numpy_helper.from_array(v, name) for name, v in b.initializers.items() if name in used],
     )
     model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)],

@@ -1,0 +1,67 @@
+"""BlazePose's models as the registry sees them (``pose-detection/src/blazepose_tfjs/detector.ts``:
+``load``): each runs the person detector and one landmark network, both loaded once per engine
+setting and shared by every detector built on the same networks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import ClassVar
+
+from movenet.families.base import ModelEntry, Networks, PoseDetector
+from movenet.families.blazepose.constants import MODEL_TYPES
+from movenet.families.blazepose.detector import BlazePoseDetector
+from movenet.families.blazepose.options import BlazePoseOptions
+from movenet.skeletons import BLAZEPOSE_33
+
+__all__ = ["MODELS", "BlazePoseModelOptions", "build_blazepose"]
+
+DETECTOR_GRAPH = "blazepose-detector"
+
+
+@dataclass(frozen=True)
+class BlazePoseModelOptions:
+    """The options of ``create_detector("blazepose-lite|full|heavy", ...)`` (the model name chooses
+    the landmark network).
+
+    enable_smoothing: filter keypoints, 3D keypoints and visibility over time (needs timestamps).
+    enable_segmentation: also return the person mask (``Pose.segmentation``, HxW float32).
+    smooth_segmentation: blend each mask with the previous frame's (as the reference, default on).
+    reference_z: False (default) returns keypoint z in pixels, scaled like x, always; True
+        reproduces the reference exactly, whose z is multiplied by the image width once more
+        whenever smoothing runs (a TF.js bug, ``shared/calculators/keypoints_to_normalized_keypoints.ts``).
+    max_poses: must be 1 (the reference has no multi-person BlazePose).
+    """
+
+    applies_to: ClassVar[str] = "the BlazePose models (blazepose-lite, blazepose-full, blazepose-heavy)"
+
+    enable_smoothing: bool = True
+    enable_segmentation: bool = False
+    smooth_segmentation: bool = True
+    reference_z: bool = False
+    max_poses: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("enable_smoothing", "enable_segmentation", "smooth_segmentation", "reference_z"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        self.for_model("full")  # the shared checks (max_poses)
+
+    def for_model(self, model_type: str) -> BlazePoseOptions:
+        return BlazePoseOptions(model_type=model_type, **asdict(self))
+
+
+def build_blazepose(model: str, options: BlazePoseModelOptions, networks: Networks) -> PoseDetector:
+    """A BlazePose detector for `model` ("blazepose-full" ...) on `networks`."""
+    return BlazePoseDetector(networks.graph(DETECTOR_GRAPH), networks.graph(model),
+                             options.for_model(model.removeprefix("blazepose-")))
+
+
+MODELS: tuple[ModelEntry, ...] = tuple(
+    ModelEntry(name=f"blazepose-{kind}", family="blazepose",
+               aliases=(("blazepose",) if kind == "full" else ()) + (f"blazepose.{kind}",), skeleton=BLAZEPOSE_33,
+               graphs=(DETECTOR_GRAPH, f"blazepose-{kind}"), options=BlazePoseModelOptions, build=build_blazepose,
+               description=f"BlazePose {kind}: one person, 33 keypoints with 3D and an optional mask"
+                           + {"lite": ", fastest", "full": "", "heavy": ", most accurate"}[kind],
+               input_size=256)
+    for kind in MODEL_TYPES
+)
