@@ -7,12 +7,14 @@ core of one machine or on a Ray cluster.
 Modules: :mod:`~movenet.batch.inputs` (what to process), :mod:`~movenet.batch.task` (one input,
 as ``movenet track`` / ``movenet detect``), :mod:`~movenet.batch.outputs` (Parquet, JSONL, CSV),
 :mod:`~movenet.batch.manifest` (the run manifest and resuming), :mod:`~movenet.batch.local`
-(processes), :mod:`~movenet.batch.ray_runner` (Ray actors), :mod:`~movenet.batch.run` (`run_batch`).
+(processes), :mod:`~movenet.batch.ray_runner` (Ray actors), :mod:`~movenet.batch.run` (`run_batch`),
+:mod:`~movenet.batch.reading` (`read_poses`: all outputs as one table).
 """
 
 from movenet.batch.inputs import InputItem, collect_inputs
+from movenet.batch.reading import read_output, read_poses
 from movenet.batch.run import BatchSummary, run_batch
 from movenet.batch.settings import BatchError, DetectorOptions, TaskOptions
 
 __all__ = ["BatchError", "BatchSummary", "DetectorOptions", "InputItem", "TaskOptions", "collect_inputs",
-           "run_batch"]
+           "read_output", "read_poses", "run_batch"]
