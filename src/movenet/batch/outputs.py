@@ -22,7 +22,7 @@ from movenet.io.results import frame_record
 from movenet.types import Pose
 
 __all__ = ["COLUMNS", "ROW_GROUP_ROWS", "PoseWriter", "open_writer", "parquet_description", "replace_atomically",
-           "temporary_path", "remove_stale_temporaries"]
+           "temporary_path", "remove_stale_temporaries", "sweep_temporaries"]
 
 COLUMNS = ("source", "frame_index", "timestamp_ms", "person_id", "pose_score", "keypoint", "x", "y", "score")
 #: Rows buffered before a Parquet row group is written (memory stays flat on long videos).
@@ -42,6 +42,32 @@ def remove_stale_temporaries(final: Path) -> None:
             stale.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def sweep_temporaries(folder: Path) -> int:
+    """Delete the temporary files below `folder` left by processes that no longer run (killed
+    runs); those of live processes are kept. Returns how many were deleted."""
+    removed = 0
+    for path in folder.rglob(f".*{_TEMP_MARK}*"):
+        pid_text = path.name.rsplit(_TEMP_MARK, 1)[-1]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and _alive(int(pid_text)):
+            continue
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def glob_escape(name: str) -> str:
@@ -109,7 +135,9 @@ class ParquetPoseWriter:
     """Streams row groups of the tidy table with pyarrow; the description goes in the metadata."""
 
     def __init__(self, path: Path, source: str, description: dict[str, Any]) -> None:
-        self._path = path
+        # The file exists from the start (the schema, which depends on the first keypoint, waits
+        # for the first row group): a run in progress shows as its temporary file.
+        self._fh: IO[bytes] = open(path, "wb")  # noqa: SIM115
         self._rows = _Rows(source)
         self._description = description
         self._writer: Any = None
@@ -131,7 +159,7 @@ class ParquetPoseWriter:
         import pyarrow.parquet as pq
 
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._path, self._schema(), compression="zstd")
+            self._writer = pq.ParquetWriter(self._fh, self._schema(), compression="zstd")
         schema = self._writer.schema
         table = pa.Table.from_pydict({name: self._rows.cols[name] for name in schema.names}, schema=schema)
         self._writer.write_table(table)
@@ -149,13 +177,15 @@ class ParquetPoseWriter:
         summary = {**summary, "rows": self._count}
         self._writer.add_key_value_metadata({"movenet.complete": json.dumps(summary)})
         self._writer.close()
+        self._fh.close()
 
     def abort(self) -> None:
-        if self._writer is not None:
-            try:
+        try:
+            if self._writer is not None:
                 self._writer.close()
-            except Exception:  # the file is deleted anyway
-                pass
+        except Exception:  # the file is deleted anyway
+            pass
+        self._fh.close()
 
 
 class CsvPoseWriter:

@@ -18,6 +18,7 @@ from typing import Any
 
 from movenet.batch.inputs import InputItem, collect_inputs
 from movenet.batch.manifest import MANIFEST_FIELDS, is_complete, manifest_path, read_manifest, write_manifest
+from movenet.batch.outputs import sweep_temporaries
 from movenet.batch.settings import FORMATS, BatchError, DetectorOptions, TaskOptions, package_version
 from movenet.batch.task import output_path
 
@@ -67,21 +68,44 @@ class BatchSummary:
         return EXIT_FAILED if self.failed else EXIT_OK
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops the run as Ctrl-C does (only possible in the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _StopSignals:
+    """Ctrl-C and SIGTERM stop the run (as KeyboardInterrupt), but never in the middle of recording
+    a finished input: inside :meth:`critical` the interrupt waits for the block to end. Only in
+    the main thread (elsewhere signals cannot be caught; the run then just runs)."""
 
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+    def __init__(self) -> None:
+        self._depth = 0
+        self._pending = False
+        self._previous: dict[int, Any] = {}
 
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self._depth:
+            self._pending = True
+        else:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+
+    @contextlib.contextmanager
+    def critical(self, *, raise_after: bool = True) -> Iterator[None]:
+        """Hold interrupts during the block; raise one that came, after it (unless told not to)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self._depth and self._pending:
+                self._pending = False
+                if raise_after:
+                    raise KeyboardInterrupt
 
 
 def _prepare_out(out: Path) -> None:
@@ -183,6 +207,7 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
     items = collect_inputs([inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs), exclude=out_path)
     _prepare_out(out_path)
     out_path = out_path.resolve()
+    sweep_temporaries(out_path)  # what killed runs left (never under a final name)
     manifest = manifest_path(out_path, format)
     previous = {} if force else read_manifest(out_path)
     by_source = {item.source: item for item in items}
@@ -210,9 +235,13 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
     for _ in range(len(items) - len(pending)):
         bars.input_done("skipped")
 
+    stops = _StopSignals()
+
     def on_result(row: dict[str, Any]) -> None:
-        item = by_source.get(row["source"])
-        rows[row["source"]] = _full_row(row, options, item, out_path)
+        with stops.critical():
+            item = by_source.get(row["source"])
+            rows[row["source"]] = _full_row(row, options, item, out_path)
+            save()
         bars.input_done(row.get("status", "failed"))
         if row.get("status") == "failed":
             line = f"movenet: error: {row.get('error')}"
@@ -220,12 +249,11 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
                 bars.message(line)
             elif log is not None:
                 log(line)
-        save()
 
     interrupted = False
     summary_path = None
     try:
-        with _sigterm_as_interrupt():
+        with stops:
             try:
                 save(force_write=True)
                 if pending:
@@ -246,7 +274,8 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
             except KeyboardInterrupt:
                 interrupted = True
             finally:
-                save(force_write=True)
+                with stops.critical(raise_after=False):  # the run is over either way
+                    save(force_write=True)
         if analyze is not None and not interrupted:
             from movenet.batch.analysis_summary import write_summary
 

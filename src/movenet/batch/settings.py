@@ -3,6 +3,7 @@ hash of everything that changes the numbers (a rerun redoes an input whose hash 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -66,13 +67,10 @@ class TaskOptions:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@functools.cache
 def package_version() -> str:
-    """The installed movenet version (the package's own when it runs from a source tree)."""
-    try:
-        from importlib.metadata import PackageNotFoundError, version
+    """The movenet version that runs (the package's own ``__version__``: a source tree on the path
+    wins over the installed distribution's metadata)."""
+    import movenet
 
-        return version("movenet")
-    except PackageNotFoundError:
-        import movenet
-
-        return str(movenet.__version__)
+    return str(movenet.__version__)
