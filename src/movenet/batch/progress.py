@@ -46,7 +46,7 @@ class BatchProgress:
             print(text, file=sys.stderr)
 
     def close(self) -> None:
-        for bar in (self._frames, self._inputs):
+        for bar in (self._inputs, self._frames):
             if bar is not None:
                 bar.close()
         self._inputs = self._frames = None

@@ -123,6 +123,12 @@ def _prepare_out(out: Path) -> None:
 def _check_options(options: TaskOptions, workers: int | None, threads: int | None) -> None:
     if options.format not in FORMATS:
         raise BatchError(f"unknown format {options.format!r}; use one of: {', '.join(FORMATS)}")
+    if options.format == "parquet":
+        try:
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            raise BatchError("Parquet output needs pyarrow: pip install 'movenet[batch]' "
+                             "(or choose --format jsonl or csv)") from None
     if options.analyze is not None:
         from movenet.analysis import EXERCISES
 
