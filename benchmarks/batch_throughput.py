@@ -1,12 +1,18 @@
 """Archive throughput of `movenet batch` (frames/s, video decoding included) with 1 and 2 worker
 processes, against `movenet bench`'s one-thread end-to-end rate measured in the same run.
 
-    python benchmarks/batch_throughput.py [--model lightning] [--repeat 2] [--json PATH]
+    python benchmarks/batch_throughput.py [--model lightning] [--json PATH]
 
-The archive is every real clip of ../shared/data/videos (mp4, avi, gif; 576x576 to 1280x720),
-linked `--repeat` times into a temporary folder. Each configuration runs the per-input task of
-`movenet batch` (movenet.batch.local.run_local: decoding ahead on a thread, the detector, the
-Parquet writer) into a fresh output folder. Reported per configuration:
+Two archives, each in a temporary folder:
+
+* "bench frames": the frames `movenet bench` times (640x480, panning over the bundled photo),
+  encoded as H.264 mp4 clips: the same pixels as the bench rate, plus decoding them;
+* "shared clips": every real clip of ../shared/data/videos (mp4, avi, gif; 576x576 to
+  1280x720), `--repeat` times: a realistic mix, where decoding the larger frames costs more.
+
+Each configuration runs the per-input task of `movenet batch` (movenet.batch.local.run_local:
+decoding ahead on a thread, the detector, the Parquet writer) into a fresh output folder.
+Reported per archive and configuration:
 
 * frames/s over the processing window (first frame to last: workers started and networks
   loaded) and over the whole call (process start-up and model loading included);
@@ -40,6 +46,27 @@ from movenet.io.video import open_source
 ROOT = Path(__file__).resolve().parent.parent
 VIDEOS = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared")) / "data" / "videos"
 CLIP_SUFFIXES = (".mp4", ".avi", ".gif")
+
+
+def make_bench_archive(folder: Path, clips: int, frames: int) -> list[Path]:
+    """`clips` H.264 mp4 files of `frames` 640x480 frames each, panning over the bundled photo."""
+    from importlib import resources
+
+    from movenet.bench import pan_frames
+    from movenet.io.images import load_image
+    from movenet.io.video_writer import VideoWriter
+
+    photo = load_image(Path(str(resources.files("movenet") / "data" / "astronaut.jpg")))
+    pan = pan_frames(photo, frames, 640, 480)
+    folder.mkdir(parents=True)
+    paths = []
+    for k in range(clips):
+        path = folder / f"bench_{k:02d}.mp4"
+        with VideoWriter(path, 640, 480, 30.0) as writer:
+            for frame in pan if k % 2 == 0 else pan[::-1]:  # forwards and backwards
+                writer.write(frame)
+        paths.append(path)
+    return paths
 
 
 def make_archive(folder: Path, repeat: int) -> list[Path]:
@@ -125,51 +152,62 @@ def run_config(archive: Path, model: str, workers: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="lightning", choices=["lightning", "thunder", "multipose"])
-    parser.add_argument("--repeat", type=int, default=2, help="copies of the clips in the archive (default 2)")
+    parser.add_argument("--repeat", type=int, default=1, help="copies of the shared clips (default 1)")
+    parser.add_argument("--bench-clips", type=int, default=8, help="H.264 clips of bench frames (default 8)")
+    parser.add_argument("--bench-clip-frames", type=int, default=150, help="frames a bench clip (default 150)")
     parser.add_argument("--bench-frames", type=int, default=300)
     parser.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     args = parser.parse_args()
 
     log = lambda msg: print(f"batch_throughput: {msg}", file=sys.stderr)  # noqa: E731
+    archives: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        archive = Path(tmp) / "archive"
-        clips = make_archive(archive, args.repeat)
+        log("encoding the bench frames as H.264 clips ...")
+        bench_clips = make_bench_archive(Path(tmp) / "bench_frames", args.bench_clips, args.bench_clip_frames)
+        shared = Path(tmp) / "shared_clips"
+        shared_clips = make_archive(shared, args.repeat)
         log("bench (one thread, end to end) ...")
         before = run_benchmark(args.model, threads=1, frames=args.bench_frames, reference=False)
-        decode_ms, clip_frames, per_clip = decode_ms_per_frame(clips)
-        configs = []
-        for workers in (1, 2):
-            log(f"archive with {workers} worker(s) ...")
-            configs.append(run_config(archive, args.model, workers))
+        for name, folder, clips, copies in (("bench frames", Path(tmp) / "bench_frames", bench_clips, 1),
+                                            ("shared clips", shared, shared_clips, args.repeat)):
+            decode_ms, clip_frames, per_clip = decode_ms_per_frame(clips)
+            configs = []
+            for workers in (1, 2):
+                log(f"{name}: {workers} worker(s) ...")
+                configs.append(run_config(folder, args.model, workers))
+            archives.append({"name": name, "clips": [c.name for c in clips], "copies": copies,
+                             "frames": clip_frames * copies, "decode_ms_per_frame": decode_ms,
+                             "decode_ms_per_frame_by_clip": per_clip, "configs": configs})
         log("bench again ...")
         after = run_benchmark(args.model, threads=1, frames=args.bench_frames, reference=False)
     e2e_fps = statistics.mean([before["end_to_end"]["fps"], after["end_to_end"]["fps"]])
     e2e_ms = 1000 / e2e_fps
-    for config in configs:
-        n = config["workers"]
-        config["ratio_to_n_x_bench"] = config["frames_per_s"] / (n * e2e_fps)
-        config["ceiling_with_decoding_fps"] = min(n, available_cores()) * 1000 / (e2e_ms + decode_ms)
+    for archive in archives:
+        for config in archive["configs"]:
+            n = config["workers"]
+            config["ratio_to_n_x_bench"] = config["frames_per_s"] / (n * e2e_fps)
+            config["ceiling_with_decoding_fps"] = min(n, available_cores()) * 1000 / (
+                e2e_ms + archive["decode_ms_per_frame"])
     result = {
         "model": args.model, "machine": {"cores": available_cores(), "python": platform.python_version(),
                                          "load_average": os.getloadavg()},
-        "archive": {"clips": [c.name for c in clips], "copies": args.repeat, "frames": clip_frames * args.repeat,
-                    "decode_ms_per_frame": decode_ms, "decode_ms_per_frame_by_clip": per_clip},
         "bench_one_thread_end_to_end_fps": {"before": before["end_to_end"]["fps"],
                                             "after": after["end_to_end"]["fps"], "mean": e2e_fps},
-        "configs": configs,
+        "archives": archives,
     }
-    print(f"{args.model}: archive of {clip_frames * args.repeat} frames ({len(clips)} clips x {args.repeat}), "
-          f"decoding alone {decode_ms:.2f} ms/frame")
-    print(f"movenet bench, one thread, end to end: {e2e_fps:.1f} frames/s ({e2e_ms:.2f} ms; before "
-          f"{before['end_to_end']['fps']:.1f}, after {after['end_to_end']['fps']:.1f})")
-    print(f"{'workers':>7} {'threads':>7} {'frames/s':>9} {'whole call':>10} {'vs N x bench':>12} "
-          f"{'ceiling':>8} {'peak RSS per worker (MB)':>26}")
-    for c in configs:
-        rss = ", ".join(f"{m:.0f}" for m in c["peak_rss_mb_per_worker"])
-        print(f"{c['workers']:>7} {c['threads_per_worker']:>7} {c['frames_per_s']:>9.1f} "
-              f"{c['frames_per_s_whole_call']:>10.1f} {c['ratio_to_n_x_bench']:>11.0%} "
-              f"{c['ceiling_with_decoding_fps']:>8.1f} {rss:>26}")
-    print(f"load average during the run: {', '.join(f'{v:.2f}' for v in os.getloadavg())} "
+    print(f"movenet bench ({args.model}, one thread, end to end): {e2e_fps:.1f} frames/s ({e2e_ms:.2f} ms; "
+          f"before {before['end_to_end']['fps']:.1f}, after {after['end_to_end']['fps']:.1f})")
+    print(f"{'archive':<13} {'frames':>6} {'decode':>7} {'workers':>7} {'threads':>7} {'frames/s':>9} "
+          f"{'whole call':>10} {'vs N x bench':>12} {'ceiling':>8} {'peak RSS/worker (MB)':>21}")
+    for archive in archives:
+        for c in archive["configs"]:
+            rss = ", ".join(f"{m:.0f}" for m in c["peak_rss_mb_per_worker"])
+            print(f"{archive['name']:<13} {archive['frames']:>6} {archive['decode_ms_per_frame']:>5.2f}ms "
+                  f"{c['workers']:>7} {c['threads_per_worker']:>7} {c['frames_per_s']:>9.1f} "
+                  f"{c['frames_per_s_whole_call']:>10.1f} {c['ratio_to_n_x_bench']:>11.0%} "
+                  f"{c['ceiling_with_decoding_fps']:>8.1f} {rss:>21}")
+    print("ceiling: N / (bench end to end + decoding), what N workers on N cores can reach at best")
+    print(f"load average after the run: {', '.join(f'{v:.2f}' for v in os.getloadavg())} "
           f"(other work on the machine makes these figures noisy)")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
