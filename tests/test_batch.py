@@ -158,6 +158,9 @@ def test_csv_and_jsonl_hold_the_same_numbers(fmt: str, tmp_path: Path) -> None:
     if fmt == "jsonl":  # the frames in the `movenet track --json` schema, pose-less frames included
         lines = (tmp_path / "out" / f"videos/{clip.name}.jsonl").read_text().splitlines()
         assert [json.loads(line)["index"] for line in lines] == list(range(5))
+    from movenet.batch import read_poses
+
+    assert read_poses(tmp_path / "out").num_rows == 17 * sum(r["frames_with_pose"] for r in rows.values())
     rc, again = _batch([clip, photo], tmp_path / "out", "--format", fmt, "--workers", "1")
     assert rc == 0 and {r["status"] for r in again.values()} == {"skipped"}
 

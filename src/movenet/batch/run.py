@@ -268,8 +268,12 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
                         from movenet.batch.ray_runner import run_on_ray
 
                         address = None if ray is True else str(ray)
+                        def on_ray_result(row: dict[str, Any]) -> None:
+                            bars.frames(int(row.get("frames") or 0))  # actors report whole inputs
+                            on_result(row)
+
                         interrupted = run_on_ray(pending, out_path, options, address=address, workers=workers,
-                                                 threads=threads, on_result=on_result)
+                                                 threads=threads, on_result=on_ray_result)
                     else:
                         from movenet.batch.local import available_cores, run_local, threads_per_worker
 
