@@ -268,6 +268,7 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
                         from movenet.batch.ray_runner import run_on_ray
 
                         address = None if ray is True else str(ray)
+
                         def on_ray_result(row: dict[str, Any]) -> None:
                             bars.frames(int(row.get("frames") or 0))  # actors report whole inputs
                             on_result(row)
