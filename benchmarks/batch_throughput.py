@@ -188,6 +188,7 @@ def main() -> None:
             config["ratio_to_n_x_bench"] = config["frames_per_s"] / (n * e2e_fps)
             config["ceiling_with_decoding_fps"] = min(n, available_cores()) * 1000 / (
                 e2e_ms + archive["decode_ms_per_frame"])
+            config["ratio_to_ceiling"] = config["frames_per_s"] / config["ceiling_with_decoding_fps"]
     result = {
         "model": args.model, "machine": {"cores": available_cores(), "python": platform.python_version(),
                                          "load_average": os.getloadavg()},
@@ -198,14 +199,14 @@ def main() -> None:
     print(f"movenet bench ({args.model}, one thread, end to end): {e2e_fps:.1f} frames/s ({e2e_ms:.2f} ms; "
           f"before {before['end_to_end']['fps']:.1f}, after {after['end_to_end']['fps']:.1f})")
     print(f"{'archive':<13} {'frames':>6} {'decode':>7} {'workers':>7} {'threads':>7} {'frames/s':>9} "
-          f"{'whole call':>10} {'vs N x bench':>12} {'ceiling':>8} {'peak RSS/worker (MB)':>21}")
+          f"{'whole call':>10} {'vs N x bench':>12} {'ceiling':>8} {'vs ceiling':>10} {'peak RSS/worker (MB)':>21}")
     for archive in archives:
         for c in archive["configs"]:
             rss = ", ".join(f"{m:.0f}" for m in c["peak_rss_mb_per_worker"])
             print(f"{archive['name']:<13} {archive['frames']:>6} {archive['decode_ms_per_frame']:>5.2f}ms "
                   f"{c['workers']:>7} {c['threads_per_worker']:>7} {c['frames_per_s']:>9.1f} "
                   f"{c['frames_per_s_whole_call']:>10.1f} {c['ratio_to_n_x_bench']:>11.0%} "
-                  f"{c['ceiling_with_decoding_fps']:>8.1f} {rss:>21}")
+                  f"{c['ceiling_with_decoding_fps']:>8.1f} {c['ratio_to_ceiling']:>9.0%} {rss:>21}")
     print("ceiling: N / (bench end to end + decoding), what N workers on N cores can reach at best")
     print(f"load average after the run: {', '.join(f'{v:.2f}' for v in os.getloadavg())} "
           f"(other work on the machine makes these figures noisy)")
