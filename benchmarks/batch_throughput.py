@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from movenet.batch.inputs import collect_inputs
+from movenet.batch.inputs import collect_inputs, largest_first
 from movenet.batch.local import available_cores, run_local, threads_per_worker
 from movenet.batch.settings import DetectorOptions, TaskOptions
 from movenet.bench import run_benchmark
@@ -114,7 +114,7 @@ def _children_hwm_mb(peaks: dict[int, float]) -> None:
 
 def run_config(archive: Path, model: str, workers: int) -> dict[str, Any]:
     options = TaskOptions(detector=DetectorOptions(model=model), format="parquet")
-    items = collect_inputs([archive])
+    items = largest_first(collect_inputs([archive]))  # as run_batch orders them
     threads = threads_per_worker(workers)
     times: list[float] = []
     frames = [0]

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from movenet.batch.settings import BatchError
 from movenet.io.images import IMAGE_EXTENSIONS
 
-__all__ = ["MANIFEST_EXTENSIONS", "VIDEO_EXTENSIONS", "InputItem", "collect_inputs", "media_kind"]
+__all__ = ["MANIFEST_EXTENSIONS", "VIDEO_EXTENSIONS", "InputItem", "collect_inputs", "largest_first", "media_kind"]
 
 #: Suffixes read as videos (one sequence each). A GIF is a video here (``movenet track`` reads it so).
 VIDEO_EXTENSIONS: frozenset[str] = frozenset(
@@ -154,3 +154,15 @@ def collect_inputs(specs: Sequence[str | os.PathLike[str]], *, exclude: str | os
 def _relative(file: str, base: str) -> str:
     return str(PurePosixPath(*Path(os.path.relpath(file, base)).parts))
 
+
+
+def largest_first(items: Sequence[InputItem]) -> list[InputItem]:
+    """`items` by file size, largest first: a video is one sequence on one worker, so starting the
+    long ones first keeps one from running alone at the end (the size stands in for the work)."""
+    def size(item: InputItem) -> int:
+        try:
+            return os.path.getsize(item.path)
+        except OSError:
+            return 0
+
+    return sorted(items, key=size, reverse=True)

@@ -202,7 +202,9 @@ def run_local(items: Sequence[InputItem], out: Path, options: TaskOptions, *, wo
         else:
             interrupted, lost, rest = pools.run(queue, out, workers)
             if (lost or rest) and not lost and len(rest) == len(queue):
-                raise BatchError("the worker processes stopped before processing anything (see the messages above)")
+                raise BatchError("the worker processes stopped before processing anything (see the messages above; "
+                                 "a script that calls run_batch must do it under `if __name__ == '__main__':`, "
+                                 "since the workers are started as new Python processes that import it)")
             suspects, queue = lost, rest
         if interrupted:
             return True

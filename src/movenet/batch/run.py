@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from movenet.batch.inputs import InputItem, collect_inputs
+from movenet.batch.inputs import InputItem, collect_inputs, largest_first
 from movenet.batch.manifest import MANIFEST_FIELDS, is_complete, manifest_path, read_manifest, write_manifest
 from movenet.batch.outputs import sweep_temporaries
 from movenet.batch.settings import FORMATS, BatchError, DetectorOptions, TaskOptions, package_version
@@ -194,6 +194,9 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
         options and the same input file is skipped).
     progress: bars on stderr (default: when it is a terminal). `log`: gets a line per failed input.
 
+    The workers are new Python processes (``spawn``) that import the caller's main module: call
+    this under ``if __name__ == "__main__":`` in a script.
+
     Returns a :class:`BatchSummary`; its `exit_code` is 2 when an input failed. The manifest
     (``_manifest.parquet``, or ``.jsonl`` for the other formats) has one row per input.
     Raises :class:`BatchError` when the run cannot start (no inputs, unwritable `out`, bad options).
@@ -264,6 +267,8 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
                 save(force_write=True)
                 if pending:
                     _preflight(options)
+                    if workers != 1:
+                        pending = largest_first(pending)
                     if ray is not None and ray is not False:
                         from movenet.batch.ray_runner import run_on_ray
 
