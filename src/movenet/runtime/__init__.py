@@ -3,8 +3,9 @@
 A backend loads an ONNX file and runs it: `run(input) -> list of outputs`. It knows nothing of
 MoveNet. Add an engine by writing a class with this shape and registering it in `BACKENDS`.
 
-Engines: "onnxruntime" (the default, always installed) and "openvino" (optional:
-``pip install openvino``). A backend may also apply a reduced compute precision to an fp32 model
+Engines: "onnxruntime" (the default, always installed), "openvino" (optional:
+``pip install openvino``) and "cuda" (ONNX Runtime's CUDA provider: ``onnxruntime-gpu`` and an
+NVIDIA GPU). A backend may also apply a reduced compute precision to an fp32 model
 when it loads it (`inference_precision`, see `INFERENCE_PRECISIONS`): OpenVINO's bf16 and fp16.
 """
 
@@ -60,15 +61,25 @@ def _openvino(model_path: Path, threads: int | None, inference_precision: str = 
     return OpenVinoBackend(model_path, threads=threads, inference_precision=inference_precision)
 
 
-BACKENDS: dict[str, BackendFactory] = {"onnxruntime": _onnxruntime, "openvino": _openvino}
+def _cuda(model_path: Path, threads: int | None) -> Backend:
+    try:
+        from movenet.runtime.cuda import OnnxRuntimeCudaBackend
+    except ImportError as exc:
+        raise BackendUnavailableError(f"backend 'cuda' is not available: {exc}") from exc
+    return OnnxRuntimeCudaBackend(model_path, threads=threads)
+
+
+BACKENDS: dict[str, BackendFactory] = {"onnxruntime": _onnxruntime, "openvino": _openvino, "cuda": _cuda}
 
 #: The compute precisions each backend can apply to an fp32 model at load time. ONNX Runtime
 #: runs the fp32 file as it is (and int8 *files*, which are separate models: see
 #: movenet.models.quantize); OpenVINO also offers bf16/fp16 compute, on CPUs that have it.
-INFERENCE_PRECISIONS: dict[str, tuple[str, ...]] = {"onnxruntime": ("fp32",), "openvino": ("fp32", "bf16", "fp16")}
+INFERENCE_PRECISIONS: dict[str, tuple[str, ...]] = {"onnxruntime": ("fp32",), "openvino": ("fp32", "bf16", "fp16"),
+                                                   "cuda": ("fp32",)}
 
 #: The module that implements each backend, imported by `backend_available`.
-_BACKEND_MODULES = {"onnxruntime": "movenet.runtime.onnxruntime", "openvino": "movenet.runtime.openvino"}
+_BACKEND_MODULES = {"onnxruntime": "movenet.runtime.onnxruntime", "openvino": "movenet.runtime.openvino",
+                    "cuda": "movenet.runtime.cuda"}
 
 
 def backend_available(backend: str) -> bool:
