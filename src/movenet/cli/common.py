@@ -125,8 +125,8 @@ def detector_options(args: argparse.Namespace, **fixed: Any) -> dict[str, Any]:
     accepted = option_names(args.model)
     for option, flag in flags.items():
         if option not in accepted:
-            raise ValueError(f"{flag} does not apply to --model {args.model} (it applies to "
-                             f"{', '.join(models_with_option(option))})")
+            owners = sorted({getattr(MODELS[m].options, "applies_to", m) for m in models_with_option(option)})
+            raise ValueError(f"{flag} does not apply to --model {args.model} (it applies to {' and '.join(owners)})")
     options.update(fixed)
     # enable_smoothing is a shared setting of the commands; pass it only to models that have it.
     if "enable_smoothing" in options and "enable_smoothing" not in accepted:

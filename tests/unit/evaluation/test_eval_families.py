@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
+from family_reference import reference_results
 
 import movenet.evaluation as ev
 from movenet.cli.main import main
@@ -17,7 +18,6 @@ from movenet.skeletons import BLAZEPOSE_33, COCO_17
 from movenet.types import Keypoint, Pose
 
 from conftest import detector_on, get_network
-from family_reference import reference_results
 
 pytest.importorskip("pycocotools")
 
