@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw
 from movenet.io.images import load_image
 from movenet.types import Pose
 
-__all__ = ["COLOR_PALETTE", "SIDE_COLORS", "default_sizes", "draw_poses", "pose_color"]
+__all__ = ["COLOR_PALETTE", "MASK_COLOR", "SIDE_COLORS", "default_sizes", "draw_poses", "draw_segmentation",
+           "pose_color"]
 
 RGB = tuple[int, int, int]
 
@@ -138,3 +139,22 @@ def _draw_pose(draw: ImageDraw.ImageDraw, pose: Pose, min_score: float, r: int, 
         for i, (x, y) in points.items():
             fill = pose_index or _SIDE_INDEX[pose.skeleton.side_of(i)]
             draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=_WHITE_INDEX, width=outline_width)
+
+
+#: The tint of a person mask drawn under the skeleton (the TF.js demo's segmentation colour is
+#: not fixed; a light blue keeps the keypoint colours readable).
+MASK_COLOR: RGB = (0, 120, 255)
+
+
+def draw_segmentation(image_rgb: np.ndarray, mask: np.ndarray, *, color: RGB = MASK_COLOR,
+                      opacity: float = 0.5) -> np.ndarray:
+    """A copy of `image_rgb` tinted with `color` where the person mask is (``HxW`` probabilities,
+    the image's size, e.g. ``Pose.segmentation``): each pixel moves towards `color` by
+    ``opacity * probability``."""
+    rgb = load_image(image_rgb)
+    m = np.nan_to_num(np.asarray(mask, dtype=np.float32), nan=0.0)
+    if m.shape != rgb.shape[:2]:
+        raise ValueError(f"mask of shape {m.shape} for an image of {rgb.shape[1]}x{rgb.shape[0]}")
+    weight = (np.clip(m, 0.0, 1.0) * float(opacity))[..., None]
+    blended = rgb.astype(np.float32) * (1.0 - weight) + np.asarray(color, np.float32) * weight
+    return np.rint(blended).astype(np.uint8)

@@ -18,6 +18,11 @@ angle              keypoints (a - b - c)           meaning
 (and ``right_*`` likewise). ``knee``, ``hip``, ``elbow`` and ``shoulder`` are the mean of the left
 and right angles where both are known, else the one that is. Angles are 2D: a limb bending
 towards or away from the camera looks straighter than it is.
+
+**3D angles** (:func:`joint_angles_3d`): the same angles from the poses' 3D keypoints
+(``Pose.keypoints_3d``, metres, BlazePose), measured in space, so they do not depend on where the
+camera stands; ``trunk_lean`` is then the mid-hip -> mid-shoulder line against the model's
+vertical (its y axis, pointing down as in the image). Models without 3D keypoints have none.
 """
 
 from __future__ import annotations
@@ -37,9 +42,13 @@ __all__ = [
     "PosesInput",
     "FramePoses",
     "angle_between",
+    "angle_between_3d",
     "angles_from_keypoints",
+    "angles_from_keypoints_3d",
     "joint_angles",
+    "joint_angles_3d",
     "keypoint_array",
+    "keypoint_array_3d",
     "pose_angles",
     "select_pose",
     "stack_signal",
@@ -88,6 +97,18 @@ def angle_between(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike) -> np.nd
     return np.where(degenerate, np.nan, out)
 
 
+def angle_between_3d(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike) -> np.ndarray:
+    """The angle at `b` between ``b -> a`` and ``b -> c`` in space, in degrees (0 to 180), for
+    ``(..., 3)`` arrays of x, y, z; ``NaN`` where a point is ``NaN`` or a segment has zero length."""
+    pa, pb, pc = (np.asarray(p, dtype=np.float64) for p in (a, b, c))
+    u = pa - pb
+    v = pc - pb
+    with np.errstate(invalid="ignore"):
+        out = np.degrees(np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), (u * v).sum(axis=-1)))
+        degenerate = (np.linalg.norm(u, axis=-1) == 0) | (np.linalg.norm(v, axis=-1) == 0)
+    return np.where(degenerate, np.nan, out)
+
+
 def tilt_from_vertical(top: npt.ArrayLike, bottom: npt.ArrayLike) -> np.ndarray:
     """The angle between the segment ``bottom -> top`` and the image's upward vertical, in degrees:
     0 = `top` straight above `bottom`, 90 = level, 180 = straight below. ``NaN`` where a point is
@@ -133,6 +154,25 @@ def keypoint_array(poses_per_frame: PosesInput, min_score: float = 0.3) -> np.nd
     return out
 
 
+def keypoint_array_3d(poses_per_frame: PosesInput, min_score: float = 0.3) -> np.ndarray | None:
+    """An ``(N, K, 3)`` array of the 3D keypoints (x, y, z, metres) per frame, ``NaN`` where the
+    frame has no pose, the keypoint scores below `min_score` or is not finite; None when no pose
+    has 3D keypoints (a model without them)."""
+    poses = [select_pose(frame) for frame in poses_per_frame]
+    if not any(p is not None and p.keypoints_3d is not None for p in poses):
+        return None
+    count = poses_skeleton(poses_per_frame).num_keypoints
+    out = np.full((len(poses), count, 3), np.nan)
+    for i, pose in enumerate(poses):
+        if pose is None or pose.keypoints_3d is None:
+            continue
+        for k, kp in enumerate(pose.keypoints_3d[:count]):
+            z = kp.z if kp.z is not None else math.nan
+            if kp.score >= min_score and math.isfinite(kp.x) and math.isfinite(kp.y) and math.isfinite(z):
+                out[i, k] = (kp.x, kp.y, z)
+    return out
+
+
 def _midpoint(xy: np.ndarray, left: str, right: str, skeleton: Skeleton = COCO_17) -> np.ndarray:
     """Mean of two keypoints; NaN unless both are known (one side alone is not the middle)."""
     return (xy[:, skeleton.index_of(left)] + xy[:, skeleton.index_of(right)]) / 2.0
@@ -155,6 +195,35 @@ def angles_from_keypoints(xy: np.ndarray, skeleton: Skeleton = COCO_17) -> dict[
     hips = _midpoint(xy, "left_hip", "right_hip", skeleton)
     out["trunk_lean"] = tilt_from_vertical(shoulders, hips)
     return {name: out[name] for name in ANGLE_NAMES}
+
+
+def angles_from_keypoints_3d(xyz: np.ndarray, skeleton: Skeleton) -> dict[str, np.ndarray]:
+    """All angles of :data:`ANGLE_NAMES` from an ``(N, K, 3)`` 3D keypoint array of `skeleton`
+    (see the module docstring, "3D angles")."""
+    xyz = np.asarray(xyz, dtype=np.float64)
+    count = skeleton.num_keypoints
+    if xyz.ndim != 3 or xyz.shape[1:] != (count, 3):
+        raise ValueError(f"expected an (N, {count}, 3) keypoint array, got shape {xyz.shape}")
+    out: dict[str, np.ndarray] = {}
+    for joint in _COMBINED:
+        for side in ("left", "right"):
+            a, b, c = (xyz[:, skeleton.index_of(n)] for n in JOINTS[f"{side}_{joint}"])
+            out[f"{side}_{joint}"] = angle_between_3d(a, b, c)
+        out[joint] = stack_signal(out, (f"left_{joint}", f"right_{joint}"))
+    shoulders = _midpoint(xyz, "left_shoulder", "right_shoulder", skeleton)
+    hips = _midpoint(xyz, "left_hip", "right_hip", skeleton)
+    up = hips + np.array([0.0, -1.0, 0.0])  # the model's up: y points down
+    out["trunk_lean"] = angle_between_3d(shoulders, hips, up)
+    return {name: out[name] for name in ANGLE_NAMES}
+
+
+def joint_angles_3d(poses_per_frame: PosesInput, min_score: float = 0.3) -> dict[str, np.ndarray] | None:
+    """The angles of :func:`joint_angles` from the poses' 3D keypoints (metres), per frame, in
+    degrees; None when the poses have no 3D keypoints (models other than BlazePose)."""
+    xyz = keypoint_array_3d(poses_per_frame, min_score)
+    if xyz is None:
+        return None
+    return angles_from_keypoints_3d(xyz, poses_skeleton(poses_per_frame))
 
 
 def joint_angles(poses_per_frame: PosesInput, min_score: float = 0.3) -> dict[str, np.ndarray]:

@@ -39,7 +39,8 @@ def _rounded(values: np.ndarray, digits: int = 3) -> list[float | None]:
 
 def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
     """All the numbers of `analysis` as JSON-ready data: the recording, the rep signal and
-    thresholds, the reps, the range of motion of every angle, sway, and the per-frame angles."""
+    thresholds, the reps, the range of motion of every angle, sway, and the per-frame angles;
+    for models with 3D keypoints also ``rom_3d`` and ``angles_3d`` (the same angles in space)."""
     spec = analysis.exercise
     doc = {
         "source": analysis.source,
@@ -71,6 +72,10 @@ def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
         "angles": {name: _rounded(v) for name, v in analysis.angles.items()},
         "sway_trajectory": {"x": _rounded(analysis.sway.x, 5), "y": _rounded(analysis.sway.y, 5)},
     }
+    if analysis.angles_3d is not None and analysis.rom_3d is not None:
+        # From the 3D keypoints (metres), only for models that have them (BlazePose).
+        doc["rom_3d"] = {name: r.to_dict() for name, r in analysis.rom_3d.items()}
+        doc["angles_3d"] = {name: _rounded(v) for name, v in analysis.angles_3d.items()}
     cleaned: dict[str, Any] = _clean(doc)
     return cleaned
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from movenet import api  # called as api.create_detector: one patch point for tests
-from movenet.analysis.angles import PosesInput, joint_angles, select_pose
+from movenet.analysis.angles import PosesInput, joint_angles, joint_angles_3d, select_pose
 from movenet.analysis.balance import sway
 from movenet.analysis.key_frames import choose_key_frames, fill_key_frames
 from movenet.analysis.reps import DEFAULT_HYSTERESIS, Exercise, count_reps, exercise_signal, get_exercise
@@ -42,7 +42,9 @@ def analyze_poses(
     source: str = "",
 ) -> Analysis:
     """Angles, range of motion, reps (of `exercise`) and sway from poses already detected
-    (one entry per frame, as for :func:`movenet.analysis.joint_angles`)."""
+    (one entry per frame, as for :func:`movenet.analysis.joint_angles`); for poses with 3D
+    keypoints also the 3D angles and their range of motion (reps are counted on the 2D angles,
+    as for every model)."""
     spec = get_exercise(exercise)
     t = np.asarray(timestamps_ms, dtype=np.float64)
     if t.shape != (len(poses_per_frame),):
@@ -53,9 +55,11 @@ def analyze_poses(
     reps = count_reps(signal, t, exercise=spec, thresholds=thresholds, hysteresis=hysteresis)
     rom = range_of_motion(angles, t)
     balance = sway(poses_per_frame, t, window_s, min_score=min_score)
+    angles_3d = joint_angles_3d(poses_per_frame, min_score)
     return Analysis(source=source, exercise=spec, timestamps_ms=t, poses=_as_pose_lists(poses_per_frame),
                     angles=angles, signal=signal, thresholds=limits, reps=reps, rom=rom, sway=balance,
-                    min_score=min_score)
+                    min_score=min_score, angles_3d=angles_3d,
+                    rom_3d=range_of_motion(angles_3d, t) if angles_3d is not None else None)
 
 
 def analyze_video(

@@ -161,16 +161,28 @@ def render_html(analysis: Analysis) -> str:
     parts.append("<h2>Joint angles and range of motion</h2>")
     if analysis.timestamps_ms.size:
         parts.append(angles_plot(analysis))
+    rom_3d = analysis.rom_3d
+    head_3d = ("<th>3D min (\u00b0)</th><th>3D max (\u00b0)</th><th>3D range (\u00b0)</th>"
+               if rom_3d is not None else "")
     parts.append("<table><tr><th>angle</th><th>min (\u00b0)</th><th>at</th><th>max (\u00b0)</th><th>at</th>"
-                 "<th>range (\u00b0)</th><th>frames known</th></tr>")
+                 f"<th>range (\u00b0)</th><th>frames known</th>{head_3d}</tr>")
     for name in ANGLE_NAMES:
         m = rom.get(name)
         if m is None:
             continue
+        cells_3d = ""
+        if rom_3d is not None and name in rom_3d:
+            m3 = rom_3d[name]
+            cells_3d = f'<td class="d3">{_deg(m3.min)}</td><td class="d3">{_deg(m3.max)}</td>' \
+                       f'<td class="d3">{_deg(m3.range)}</td>'
         parts.append(f"<tr><td>{_e(name)}</td><td>{_deg(m.min)}</td><td>{_secs(m.min_time_ms)}</td>"
                      f"<td>{_deg(m.max)}</td><td>{_secs(m.max_time_ms)}</td><td>{_deg(m.range)}</td>"
-                     f"<td>{m.frames}/{m.total_frames}</td></tr>")
+                     f"<td>{m.frames}/{m.total_frames}</td>{cells_3d}</tr>")
     parts.append("</table>")
+    if rom_3d is not None:
+        parts.append('<p class="note">3D columns: the same angles measured in space from the model\'s 3D keypoints '
+                     "(metres, hip-centred), so a limb bending towards the camera is not foreshortened; 3D trunk "
+                     "lean is against the model's vertical. Reps are counted on the 2D angles.</p>")
     parts.append('<p class="note">Angles are measured in the image plane (2D), in degrees: 180 = a straight '
                  "limb; shoulder = hip-shoulder-elbow (0 = arm by the side); trunk lean = mid-hip to mid-shoulder "
                  "against the vertical. Limbs bending towards the camera look straighter than they are. "

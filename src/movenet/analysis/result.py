@@ -45,6 +45,10 @@ class Analysis:
     height: int | None = None
     key_frames: list[KeyFrame] = field(default_factory=list)
     error: str | None = None
+    #: The same angles from the 3D keypoints (metres) and their range of motion; None for models
+    #: without 3D keypoints.
+    angles_3d: dict[str, np.ndarray] | None = None
+    rom_3d: dict[str, ROM] | None = None
 
     @property
     def signal_name(self) -> str:

@@ -78,12 +78,15 @@ def _summary(analysis: Any) -> str:
             flag = "" if r.complete else "  (cut off)"
             lines.append(f"{r.number:>4} {r.start_ms / 1000:>7.2f}s {r.end_ms / 1000:>7.2f}s "
                          f"{r.duration_s:>8.2f}s {r.depth:>13.1f}\u00b0{flag}")
-    lines.append("range of motion (degrees, min-max = range):")
+    rom_3d = analysis.rom_3d
+    lines.append("range of motion (degrees, min-max = range" + ("; 3D: from the 3D keypoints):" if rom_3d else "):"))
     for name, rom in analysis.rom.items():
-        if rom.frames:
-            lines.append(f"  {name:<15} {rom.min:6.1f} - {rom.max:6.1f} = {rom.range:6.1f}")
-        else:
-            lines.append(f"  {name:<15} never seen")
+        text = f"{rom.min:6.1f} - {rom.max:6.1f} = {rom.range:6.1f}" if rom.frames else "never seen"
+        if rom_3d is not None:
+            r3 = rom_3d[name]
+            text = f"{text:<24}  3D " + (f"{r3.min:6.1f} - {r3.max:6.1f} = {r3.range:6.1f}" if r3.frames
+                                         else "never seen")
+        lines.append(f"  {name:<15} {text}")
     if analysis.sway.overall is not None:
         o = analysis.sway.overall
         lines.append(f"sway ({analysis.sway.point}, torso lengths): RMS {o.rms:.3f}, range x {o.range_x:.3f}, "

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from movenet.io.images import example_image_path
-from movenet.registry import MODEL_NAMES, MODELS, option_names
+from movenet.registry import MODEL_NAMES, MODELS, models_with_option, option_names
 from movenet.runtime import BACKENDS
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "error",
     "example_image",
     "model_names",
+    "parse_resolution",
 ]
 
 #: 0 success, 2 bad input or usage (other inputs are still processed), 1 other errors.
@@ -84,22 +85,49 @@ def engine_options() -> argparse.ArgumentParser:
 
 #: argparse destination -> detector option, for the options the subcommands share.
 _OPTION_OF = {"min_pose_score": "min_pose_score", "tracker": "tracker", "max_poses": "max_poses",
-              "multipose_max_dim": "multipose_max_dimension", "decoder": "decoder", "target": "target"}
+              "multipose_max_dim": "multipose_max_dimension", "decoder": "decoder", "target": "target",
+              "score_threshold": "score_threshold", "nms_radius": "nms_radius",
+              "input_resolution": "input_resolution", "segmentation": "enable_segmentation"}
+
+
+def parse_resolution(text: str) -> int | tuple[int, int]:
+    """``--input-resolution``: one side (``257``) or ``WIDTHxHEIGHT`` (``353x257``)."""
+    parts = text.lower().split("x")
+    try:
+        sides = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a side such as 257 or WIDTHxHEIGHT, got {text!r}") from None
+    if len(sides) not in (1, 2) or min(sides) < 1:
+        raise argparse.ArgumentTypeError(f"expected a side such as 257 or WIDTHxHEIGHT, got {text!r}")
+    return sides[0] if len(sides) == 1 else (sides[0], sides[1])
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
 
 
 def detector_options(args: argparse.Namespace, **fixed: Any) -> dict[str, Any]:
     """The detector options the user gave (flags left unset are not passed, so the model's own
-    defaults apply; a flag the model does not take is an error from ``create_detector``), plus
-    `fixed`. ``--tracker none`` means no tracking (None)."""
+    defaults apply), plus `fixed`. ``--tracker none`` means no tracking (None); ``--segmentation
+    DIR`` turns the mask on. A flag the chosen model does not take is a ValueError naming the
+    flag and the models that take it (checked here, before any network is loaded)."""
     options: dict[str, Any] = {}
+    flags: dict[str, str] = {}
     for dest, option in _OPTION_OF.items():
         value = getattr(args, dest, None)
         if value is not None:
+            if option == "enable_segmentation":
+                value = True  # the flag's value is the folder the masks go to
             options[option] = None if (option == "tracker" and value == "none") else value
+            flags[option] = _flag(dest)
     if "target" in options and "decoder" not in options:
         options["decoder"] = "heads"  # --target implies the NumPy decoder, which chooses the person
-    options.update(fixed)
     accepted = option_names(args.model)
+    for option, flag in flags.items():
+        if option not in accepted:
+            owners = sorted({getattr(MODELS[m].options, "applies_to", m) for m in models_with_option(option)})
+            raise ValueError(f"{flag} does not apply to --model {args.model} (it applies to {' and '.join(owners)})")
+    options.update(fixed)
     # enable_smoothing is a shared setting of the commands; pass it only to models that have it.
     if "enable_smoothing" in options and "enable_smoothing" not in accepted:
         del options["enable_smoothing"]

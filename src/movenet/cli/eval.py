@@ -175,7 +175,8 @@ def add_eval_parser(subparsers: Any, parents: Sequence[argparse.ArgumentParser] 
     ev.add_argument("--negatives", metavar="DIR", help="also (or only) count the images of DIR, which show nobody, "
                     "on which the model returns a pose (false positives)")
     option("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
-    option("--max-poses", type=int, default=None, help="multipose: at most this many people")
+    option("--max-poses", type=int, default=None, help="multipose, posenet: at most this many people (posenet: > 1 = "
+           "multi-person decoding)")
     option("--multipose-max-dim", type=int, default=None,
            help="multipose: longer side of the network input, a multiple of 32 (default 256)")
     option("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the user cache)")

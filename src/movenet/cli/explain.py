@@ -21,14 +21,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from movenet import api  # called as api.create_detector: one patch point for tests
-from movenet.cli.common import add_model_option, model_names
+from movenet.cli.common import model_names
 from movenet.draw import SIDE_COLORS
 from movenet.families.movenet.decode import Decoded, Target, center_candidates, check_target, decode
 from movenet.families.movenet.heads import Heads
 from movenet.families.movenet.singlepose import SinglePoseDetector
 from movenet.io.images import load_image
 from movenet.ops.crop_and_resize import crop_and_resize
-from movenet.registry import option_names
+from movenet.registry import canonical_model_name, option_names
 from movenet.types import KEYPOINT_NAMES, KEYPOINTS_BY_SIDE, NUM_KEYPOINTS, SKELETON_EDGES
 
 __all__ = ["add_explain_parser", "cmd_explain", "parse_target", "render_explanation"]
@@ -194,7 +194,15 @@ def parse_target(text: str) -> Target:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _explained_models() -> list[str]:
+    return model_names(lambda name: "decoder" in option_names(name))
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
+    supported = _explained_models()
+    if canonical_model_name(args.model) not in supported:  # a one-line error, not argparse's usage text
+        raise ValueError(f"explain draws the MoveNet single-pose decoder; --model must be one of "
+                         f"{', '.join(supported)}, not {args.model}")
     rgb = load_image(args.image)
     detector = api.create_detector(args.model, model_dir=args.model_dir, threads=args.threads, decoder="heads",
                                target=args.target)
@@ -216,7 +224,8 @@ def add_explain_parser(subparsers: Any) -> argparse.ArgumentParser:  # noqa: ANN
     p = subparsers.add_parser("explain", help="draw the decoder's heads for one image (heatmaps, regression)")
     p.add_argument("image", metavar="IMAGE", help="the image file")
     p.add_argument("--out", default="heads.png", metavar="PNG", help="the picture to write (default heads.png)")
-    add_model_option(p, model_names(lambda name: "decoder" in option_names(name)))
+    p.add_argument("--model", default="lightning", metavar="MODEL",
+                   help=f"one of {', '.join(_explained_models())} (the MoveNet single-pose models)")
     p.add_argument("--target", type=parse_target, default="center", metavar="center|largest|X,Y",
                    help="who to decode: the person nearest the centre (default), the largest, or the one "
                         "nearest the pixel X,Y")

@@ -1,7 +1,7 @@
 """The `movenet` command line: a thin shell over the library.
 
-  movenet detect [--model lightning|thunder] [--json PATH|-] [--draw DIR] [INPUT ...]
-  movenet track INPUT [--model ...] [--json PATH|-] [--csv PATH] [--draw OUT.mp4] [--stats]
+  movenet detect [--model M] [--json PATH|-] [--draw DIR] [--segmentation DIR] [INPUT ...]
+  movenet track INPUT [--model M] [--json PATH|-] [--csv PATH] [--draw OUT.mp4] [--segmentation DIR] [--stats]
   movenet eval --model M ANNOTATIONS.json IMAGE_DIR      COCO keypoint AP
   movenet analyze VIDEO --exercise squat --report out.html   joint angles, reps, balance
   movenet bench [--model M]                               speed vs. the TF.js reference
@@ -20,6 +20,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from movenet import api  # called as api.create_detector: one patch point for tests
 from movenet.analysis.jitter import jitter_report
 from movenet.api import PoseDetector
@@ -35,33 +37,44 @@ from movenet.cli.common import (
     detector_options,
     engine_options,
     example_image,
+    parse_resolution,
 )
 from movenet.cli.common import error as _error
 from movenet.cli.eval import add_eval_parser
 from movenet.cli.explain import add_explain_parser, parse_target
 from movenet.cli.serve import add_serve_parser
-from movenet.draw import draw_poses
+from movenet.draw import draw_poses, draw_segmentation
 from movenet.errors import ImageError, ModelFileError, MovenetError
 from movenet.io.images import image_path_entries, load_image, save_image
 from movenet.io.letterbox import letterbox
+from movenet.io.masks import pose_mask, save_mask
 from movenet.io.output_paths import check_output_dir, check_output_file
 from movenet.io.results import CsvPosesWriter, JsonFramesWriter, frame_record
 from movenet.io.video import VideoError, open_source, prefetch
 from movenet.io.video_writer import VideoWriter
 from movenet.models.fetch import fetch_models, list_models
+from movenet.registry import get_entry
 from movenet.types import Pose
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_OK", "build_parser", "example_image", "main"]
 
 
-def _draw_path(draw_dir: Path, source: Path, used: set[str]) -> Path:
-    name = f"{source.stem}.png"
+def _draw_path(draw_dir: Path, source: Path, used: set[str], suffix: str = "") -> Path:
+    name = f"{source.stem}{suffix}.png"
     k = 1
     while name in used:  # two inputs with the same stem must not overwrite each other
-        name = f"{source.stem}_{k}.png"
+        name = f"{source.stem}_{k}{suffix}.png"
         k += 1
     used.add(name)
     return draw_dir / name
+
+
+def _drawn(image: np.ndarray, poses: list[Pose], args: argparse.Namespace) -> np.ndarray:
+    """The image with the poses drawn, over the person mask's tint when --segmentation is on."""
+    if args.segmentation is not None:
+        height, width = image.shape[:2]
+        image = draw_segmentation(image, pose_mask(poses, height, width))
+    return draw_poses(image, poses, min_score=args.min_score)
 
 
 def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True) -> PoseDetector:
@@ -71,8 +84,10 @@ def _make_detector(args: argparse.Namespace, *, enable_smoothing: bool = True) -
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
+    detector_options(args)  # a flag the model does not take fails first
     check_output_file(args.json, "--json")  # before any work
     check_output_dir(args.draw, "--draw")
+    check_output_dir(args.segmentation, "--segmentation")
     inputs = args.inputs or [str(example_image())]
     if not args.inputs:
         print(f"movenet: no input given, using the example image {inputs[0]}", file=sys.stderr)
@@ -80,7 +95,9 @@ def cmd_detect(args: argparse.Namespace) -> int:
     detector = _make_detector(args)
     json_target = args.json if args.json is not None else ("-" if args.draw is None else None)
     draw_dir = Path(args.draw) if args.draw else None
+    mask_dir = Path(args.segmentation) if args.segmentation is not None else None
     used_names: set[str] = set()
+    used_mask_names: set[str] = set()
     failures = 0
     writer = JsonFramesWriter(json_target, {"model": detector.model}) if json_target else None
     try:
@@ -100,9 +117,11 @@ def cmd_detect(args: argparse.Namespace) -> int:
             height, width = image.shape[:2]
             if writer:
                 writer.write(frame_record(index, str(path), width, height, poses))
+            if mask_dir is not None:
+                save_mask(_draw_path(mask_dir, path, used_mask_names, "_mask"), pose_mask(poses, height, width))
             if draw_dir is not None:
                 out = _draw_path(draw_dir, path, used_names)
-                save_image(out, draw_poses(image, poses, min_score=args.min_score))
+                save_image(out, _drawn(image, poses, args))
                 if json_target != "-":
                     print(f"{path} -> {out} ({len(poses)} pose{'s' if len(poses) != 1 else ''})")
     finally:
@@ -127,8 +146,10 @@ def _print_stats(smoothed: list[list[Pose]], raw: list[list[Pose]] | None) -> No
 
 
 def cmd_track(args: argparse.Namespace) -> int:
+    detector_options(args)  # a flag the model does not take fails first
     for value, option in ((args.json, "--json"), (args.csv, "--csv"), (args.draw, "--draw")):
         check_output_file(value, option)  # before any work
+    check_output_dir(args.segmentation, "--segmentation")
     spec: str | int = int(args.input) if args.input.isdigit() else args.input
     detector = _make_detector(args, enable_smoothing=not args.no_smoothing)
     # --stats compares with an unsmoothed twin on the same frames (sharing the loaded network).
@@ -141,7 +162,8 @@ def cmd_track(args: argparse.Namespace) -> int:
     header = {"model": detector.model, "source": str(spec), "fps": source.fps, "smoothing": not args.no_smoothing}
     writers: list[JsonFramesWriter | CsvPosesWriter | VideoWriter] = []
     json_out = JsonFramesWriter(json_target, header) if json_target else None
-    csv_out = CsvPosesWriter(args.csv) if args.csv else None
+    csv_out = CsvPosesWriter(args.csv, with_3d=get_entry(args.model).keypoints_3d) if args.csv else None
+    mask_dir = Path(args.segmentation) if args.segmentation is not None else None
     writers += [w for w in (json_out, csv_out) if w is not None]
     video_out: VideoWriter | None = None
     history: list[list[Pose]] = []
@@ -158,13 +180,14 @@ def cmd_track(args: argparse.Namespace) -> int:
                                             timestamp_ms=frame.timestamp_ms))
             if csv_out:
                 csv_out.write(frame.index, frame.timestamp_ms, poses)
+            if mask_dir is not None:  # one mask per frame, named by the frame's index
+                save_mask(mask_dir / f"frame{frame.index:06d}.png", pose_mask(poses, height, width))
             if args.draw:
                 if video_out is None:
                     video_out = VideoWriter(args.draw, width, height, source.fps)
                     writers.append(video_out)
                 # A folder of frames may change size: each is fitted into the first one's.
-                video_out.write(letterbox(draw_poses(frame.image, poses, min_score=args.min_score),
-                                          video_out.width, video_out.height))
+                video_out.write(letterbox(_drawn(frame.image, poses, args), video_out.width, video_out.height))
             if args.stats:
                 history.append(poses)
                 if twin is not None:
@@ -234,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
     common.add_argument("--tracker", default=None, choices=["boundingBox", "keypoint", "none"],
                         help="multipose: how people keep their id across frames (default boundingBox)")
-    common.add_argument("--max-poses", type=int, default=None, help="multipose: at most this many people")
+    common.add_argument("--max-poses", type=int, default=None,
+                        help="multipose, posenet: at most this many people (posenet: > 1 = multi-person decoding)")
     common.add_argument("--multipose-max-dim", type=int, default=None,
                         help="multipose: longer side of the network input, a multiple of 32 (default 256)")
     common.add_argument("--decoder", choices=["graph", "heads"], default=None,
@@ -243,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--target", type=parse_target, default=None, metavar="center|largest|X,Y",
                         help="single-pose: who to follow: the person nearest the centre (default), the largest, "
                              "or the one nearest the pixel X,Y (implies --decoder heads)")
+    common.add_argument("--score-threshold", type=float, default=None,
+                        help="posenet, multi-person: a person's root keypoint needs this heatmap score (0.5)")
+    common.add_argument("--nms-radius", type=float, default=None,
+                        help="posenet, multi-person: skip a person whose keypoint is within this many network-"
+                             "input pixels of the same keypoint of a person already found (20)")
+    common.add_argument("--input-resolution", type=parse_resolution, default=None, metavar="SIDE|WxH",
+                        help="posenet: network input size, snapped to 16k+1 (default 257)")
 
     det = sub.add_parser("detect", parents=[common], help="detect the pose in images (each independent)")
     det.add_argument("inputs", nargs="*", metavar="INPUT",
@@ -250,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     det.add_argument("--json", metavar="PATH", help="write results as JSON to PATH ('-' = stdout; the "
                      "default when --draw is not given)")
     det.add_argument("--draw", metavar="DIR", help="write each image with the skeleton drawn into DIR")
+    det.add_argument("--segmentation", metavar="DIR", help="blazepose: write each image's person mask into DIR "
+                     "as NAME_mask.png (8-bit grey, 255 x probability; tinted in --draw images)")
     det.set_defaults(func=cmd_detect)
 
     trk = sub.add_parser("track", parents=[common], help="poses over a video, a folder of frames or a camera")
@@ -259,7 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     trk.add_argument("--csv", metavar="PATH", help="CSV: one row per frame x person x keypoint")
     trk.add_argument("--draw", metavar="OUT.mp4", help="write an H.264 video with the skeleton drawn")
     trk.add_argument("--stats", action="store_true", help="print per-keypoint jitter (with vs. without smoothing)")
-    trk.add_argument("--no-smoothing", action="store_true", help="turn the one-euro keypoint filter off")
+    trk.add_argument("--no-smoothing", action="store_true", help="turn the keypoint smoothing filters off")
+    trk.add_argument("--segmentation", metavar="DIR", help="blazepose: write the person mask of every frame into "
+                     "DIR as frame000000.png, ... (8-bit grey, 255 x probability; tinted in --draw)")
     trk.set_defaults(func=cmd_track)
 
     bench = sub.add_parser("bench", parents=[backend_options],

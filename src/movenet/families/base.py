@@ -145,7 +145,8 @@ class ModelEntry:
     options: its options class (a frozen dataclass whose fields are the accepted options);
     build: ``build(name, options, networks) -> PoseDetector``, on already loaded networks;
     calibration: ``calibration(graph) -> Calibration`` for its graphs' int8 files, if any;
-    description, input_size: for listings (CLI, web); single_person: at most one pose a frame.
+    description, input_size: for listings (CLI, web); single_person: at most one pose a frame;
+    keypoints_3d: its keypoints have ``z`` and its poses ``keypoints_3d`` (CSV columns, analysis).
     """
 
     name: str
@@ -159,3 +160,4 @@ class ModelEntry:
     input_size: int | None = None
     calibration: Callable[[str], Calibration] | None = None
     single_person: bool = True
+    keypoints_3d: bool = False

@@ -58,25 +58,45 @@ class JsonFramesWriter:
 
 
 CSV_COLUMNS = ("frame", "timestamp_ms", "pose", "pose_id", "pose_score", "keypoint", "x", "y", "score")
+#: The extra columns of models with depth (BlazePose): keypoint z (pixels, scaled like x) and the
+#: 3D keypoint (metres, hip-centred), after the 2D columns.
+CSV_COLUMNS_3D = ("z", "x_3d", "y_3d", "z_3d")
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
 
 
 class CsvPosesWriter:
-    """One CSV row per frame x person x keypoint, flushed per frame (valid up to the last frame)."""
+    """One CSV row per frame x person x keypoint, flushed per frame (valid up to the last frame).
 
-    def __init__(self, path: str | Path) -> None:
+    with_3d: add the :data:`CSV_COLUMNS_3D` columns (for models whose poses have z and 3D
+    keypoints; a value the pose lacks is left empty). Without it the columns are
+    :data:`CSV_COLUMNS`, as for MoveNet and PoseNet.
+    """
+
+    def __init__(self, path: str | Path, *, with_3d: bool = False) -> None:
         self._own = str(path) != "-"
         if self._own:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._fh: IO[str] = open(path, "w", encoding="utf-8", newline="") if self._own else sys.stdout  # noqa: SIM115
         self._csv = csv.writer(self._fh)
-        self._csv.writerow(CSV_COLUMNS)
+        self._with_3d = with_3d
+        self._csv.writerow(CSV_COLUMNS + (CSV_COLUMNS_3D if with_3d else ()))
 
     def write(self, index: int, timestamp_ms: float | None, poses: list[Pose]) -> None:
         for p, pose in enumerate(poses):
-            for k in pose.keypoints:
-                self._csv.writerow((index, "" if timestamp_ms is None else f"{timestamp_ms:.3f}", p,
-                                    "" if pose.id is None else pose.id, f"{pose.score:.6f}", k.name,
-                                    f"{k.x:.3f}", f"{k.y:.3f}", f"{k.score:.6f}"))
+            world = pose.keypoints_3d
+            for i, k in enumerate(pose.keypoints):
+                row: tuple[object, ...] = (
+                    index, "" if timestamp_ms is None else f"{timestamp_ms:.3f}", p,
+                    "" if pose.id is None else pose.id, f"{pose.score:.6f}", k.name,
+                    f"{k.x:.3f}", f"{k.y:.3f}", f"{k.score:.6f}")
+                if self._with_3d:
+                    w = world[i] if world is not None and i < len(world) else None
+                    row += (_num(k.z, 3), _num(w.x if w else None, 5), _num(w.y if w else None, 5),
+                            _num(w.z if w else None, 5))
+                self._csv.writerow(row)
         self._fh.flush()
 
     def close(self) -> None:

@@ -62,6 +62,6 @@ MODELS: tuple[ModelEntry, ...] = tuple(
                graphs=(DETECTOR_GRAPH, f"blazepose-{kind}"), options=BlazePoseModelOptions, build=build_blazepose,
                description=f"BlazePose {kind}: one person, 33 keypoints with 3D and an optional mask"
                            + {"lite": ", fastest", "full": "", "heavy": ", most accurate"}[kind],
-               input_size=256)
+               input_size=256, keypoints_3d=True)
     for kind in MODEL_TYPES
 )
