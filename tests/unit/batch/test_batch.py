@@ -15,6 +15,10 @@ from movenet.cli.main import main
 from batch_helpers import assert_same_as_reference, make_archive, reference_frames
 from conftest import SHARED_DATA, get_network
 
+# End to end on real clips and photos, compared with `movenet track`/`detect`: slow, so
+# outside the fast loop (-m "not parity").
+pytestmark = pytest.mark.parity
+
 pq = pytest.importorskip("pyarrow.parquet", reason="the batch extra (pyarrow) is not installed")
 
 

@@ -15,7 +15,8 @@ from movenet.batch import run_batch
 
 from conftest import SHARED_DATA, get_network
 
-pytestmark = pytest.mark.ray
+# Whole real clips through a local Ray instance: slow, so outside the fast loop.
+pytestmark = [pytest.mark.ray, pytest.mark.parity]
 # Loopback only: Ray binds its single-machine mode to 127.0.0.1 (as on macOS) instead of this
 # machine's network address. Read when Ray is imported, so set before.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")

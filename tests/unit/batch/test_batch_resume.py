@@ -18,6 +18,10 @@ from movenet.cli.main import main
 
 from conftest import REPO, SHARED_DATA, get_network
 
+# End to end on real clips and photos, compared with `movenet track`/`detect`: slow, so
+# outside the fast loop (-m "not parity").
+pytestmark = pytest.mark.parity
+
 pq = pytest.importorskip("pyarrow.parquet", reason="the batch extra (pyarrow) is not installed")
 
 
