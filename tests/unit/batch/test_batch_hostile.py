@@ -17,6 +17,10 @@ from movenet.cli.main import main
 
 from conftest import REPO, SHARED_DATA, get_network
 
+# Each case runs whole batches of real clips through worker processes: slow, so outside the
+# fast loop (-m "not parity").
+pytestmark = pytest.mark.parity
+
 pq = pytest.importorskip("pyarrow.parquet", reason="the batch extra (pyarrow) is not installed")
 
 CLIP = SHARED_DATA / "videos" / "mmpose_street_walk_5frames.mp4"
