@@ -28,13 +28,13 @@ def compact_mask(mask: np.ndarray, max_side: int = MASK_MAX_SIDE) -> dict[str, A
     probabilities = np.clip(np.asarray(mask, dtype=np.float32), 0.0, 1.0)
     height, width = probabilities.shape
     scale = min(1.0, max_side / max(width, height))
-    image = Image.fromarray(probabilities)  # float32 -> mode "F"
+    image = Image.fromarray(probabilities)  # float32: mode "F"
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         image = image.resize(size, Image.Resampling.BILINEAR)
     grey = np.rint(np.clip(np.asarray(image), 0.0, 1.0) * 255).astype(np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(grey)  # uint8 -> mode "L".save(buffer, format="PNG")
+    Image.fromarray(grey).save(buffer, format="PNG")  # uint8: 8-bit grey
     return {"width": grey.shape[1], "height": grey.shape[0],
             "png_base64": base64.b64encode(buffer.getvalue()).decode("ascii")}
 

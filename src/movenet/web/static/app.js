@@ -267,26 +267,30 @@
       // Decoding the PNG is asynchronous: chain the drawing so that replies stay in order.
       state.drawChain = state.drawChain
         .then(() => decodeMask(masks[0]))
-        .then((mask) => finishReply(msg, frame, mask), () => finishReply(msg, frame, null));
+        .then((mask) => finishReply(msg, frame, mask), (err) => {
+          state.maskError = String(err); // drawn without its mask
+          return finishReply(msg, frame, null);
+        })
+        .catch((err) => setStatus(`cannot draw the reply: ${err.message || err}`, true));
     } else {
-      state.drawChain = state.drawChain.then(() => finishReply(msg, frame, null));
+      state.drawChain = state.drawChain.then(() => finishReply(msg, frame, null))
+        .catch((err) => setStatus(`cannot draw the reply: ${err.message || err}`, true));
     }
   }
 
   async function decodeMask(compact) {
-    const bytes = Uint8Array.from(atob(compact.png_base64), (c) => c.charCodeAt(0));
-    return createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const image = new Image();
+    image.src = `data:image/png;base64,${compact.png_base64}`;
+    await image.decode();
+    return image;
   }
 
-  function finishReply(msg, frame, maskBitmap) {
-    if (state.inflight.get(frame.id) !== frame) { // stopped, or given up on while its mask decoded
-      if (maskBitmap) maskBitmap.close();
-      return;
-    }
+  function finishReply(msg, frame, maskImage) {
+    if (state.inflight.get(frame.id) !== frame) return; // stopped, or given up on while its mask decoded
     const now = performance.now();
     const latency = now - frame.t0;
     const drawn = draw(frame.canvas, msg.frame);
-    drawn.mask = drawMask(maskBitmap);
+    drawn.mask = drawMask(maskImage);
     release(frame);
     state.frames += 1;
 
@@ -380,7 +384,7 @@
 
   // The mask (8-bit grey, probability = value / 255) as a tint on #mask, sized like #overlay;
   // each pixel's opacity is its probability times MASK_OPACITY. Returns the mask size, or null.
-  function drawMask(bitmap) {
+  function drawMask(image) {
     const canvas = ui.mask;
     if (canvas.width !== ui.overlay.width || canvas.height !== ui.overlay.height) {
       canvas.width = ui.overlay.width;
@@ -388,12 +392,12 @@
     }
     const ctx = canvas.getContext('2d');
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    if (!bitmap) return null;
+    if (!image) return null;
     const small = document.createElement('canvas');
-    small.width = bitmap.width;
-    small.height = bitmap.height;
+    small.width = image.naturalWidth;
+    small.height = image.naturalHeight;
     const sctx = small.getContext('2d');
-    sctx.drawImage(bitmap, 0, 0);
+    sctx.drawImage(image, 0, 0);
     const pixels = sctx.getImageData(0, 0, small.width, small.height);
     const data = pixels.data;
     for (let i = 0; i < data.length; i += 4) {
@@ -406,7 +410,6 @@
     sctx.putImageData(pixels, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
-    bitmap.close();
     return { width: small.width, height: small.height };
   }
 
