@@ -79,6 +79,8 @@ def _parse_number(value: Any, *, integer: bool = False) -> float | int | None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
+    if isinstance(value, str) and integer and value.strip().lstrip("+-").isdigit():
+        return int(value)  # judged by the limits, however many digits
     if isinstance(value, str):
         try:
             value = float(value)
