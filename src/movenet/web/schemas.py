@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["ERROR_RESPONSES", "IMAGE_BODY", "BoxOut", "ErrorOut", "FrameOut", "HealthOut", "KeypointOut", "MaskOut", "ModelOut",
-           "ModelsOut", "PoseOut"]
+__all__ = ["ERROR_RESPONSES", "IMAGE_BODY", "BoxOut", "ErrorOut", "FrameOut", "HealthOut", "KeypointOut", "MaskOut",
+           "ModelOut", "ModelsOut", "PoseOut"]
 
 
 class KeypointOut(BaseModel):

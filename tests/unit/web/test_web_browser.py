@@ -218,7 +218,8 @@ def _check_drawn(entry: dict[str, Any], keypoints: int) -> None:
     for shown, pose in zip(drawn["poses"], frame["poses"], strict=True):
         assert len(pose["keypoints"]) == keypoints
         sx, sy = drawn["scale"]
-        expected = [(k["name"], k["x"] * sx, k["y"] * sy) for k in pose["keypoints"] if k["score"] >= drawn["min_score"]]
+        expected = [(k["name"], k["x"] * sx, k["y"] * sy) for k in pose["keypoints"]
+                    if k["score"] >= drawn["min_score"]]
         assert [k["name"] for k in shown["keypoints"]] == [name for name, _, _ in expected]
         got = [v for k in shown["keypoints"] for v in (k["x"], k["y"])]
         assert got == pytest.approx([v for _, x, y in expected for v in (x, y)])

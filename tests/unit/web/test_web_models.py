@@ -143,7 +143,8 @@ def test_models_lists_every_family_with_its_options(client: TestClient) -> None:
     models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
     assert {"blazepose-lite", "blazepose-full", "blazepose-heavy", "posenet"} <= set(models)
     assert (models["blazepose-full"]["family"], models["blazepose-full"]["keypoints"]) == ("blazepose", 33)
-    assert "segmentation" in models["blazepose-full"]["options"] and "max_poses" not in models["blazepose-full"]["options"]
+    full = models["blazepose-full"]["options"]
+    assert "segmentation" in full and "max_poses" not in full
     assert {"max_poses", "score_threshold", "nms_radius", "input_resolution"} <= set(models["posenet"]["options"])
     assert "segmentation" not in models["lightning"]["options"]
     assert models["posenet"]["keypoints"] == 17
