@@ -62,10 +62,10 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
     """
     json_path, _ = model_files(name, model_dir)
     spec = get_spec(name)
-    dropped = "" if not drop_outputs else f"-{sorted(drop_outputs)}"
-    key = hashlib.sha256(
-        f"{spec.json_sha256}{spec.bin_sha256}{CONVERTER_VERSION}{sorted((extra_outputs or {}).items())}{dropped}".encode()
-    ).hexdigest()[:16]
+    dropped = "" if not drop_outputs else f"-{sorted(drop_outputs)}"  # "" keeps the existing files' keys
+    extras = sorted((extra_outputs or {}).items())
+    key = hashlib.sha256(f"{spec.json_sha256}{spec.bin_sha256}{CONVERTER_VERSION}{extras}{dropped}".encode()
+                         ).hexdigest()[:16]
     folder = _cache_folder(json_path.parent)
     target = folder / f"{json_path.stem}{('-' + variant) if variant else ''}.{key}.onnx"
     problem = file_problem(target)  # checked on every load: a damaged file would give wrong poses
