@@ -1,7 +1,7 @@
 """The live page's frame rate and latency, per model: `movenet serve` on 127.0.0.1, Debian's chromium
 (headless, driven by Playwright) with a fake 30 fps camera playing a real clip, the page streaming it.
 
-    python benchmarks/live_page.py                       # every registered model, 20 s each
+    python benchmarks/live_page.py                       # every registered model (registry), 20 s each
     python benchmarks/live_page.py --models lightning --seconds 30 --json -
 
 For each model it reports the replies per second the page drew (over the measured window, after a
@@ -34,7 +34,12 @@ SHARED_DATA = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared")) / "
 CLIP = SHARED_DATA / "videos" / "tfjs_dance_pose_1.mp4"
 CHROMIUM = Path(os.environ.get("MOVENET_CHROMIUM", "/usr/bin/chromium"))
 CAMERA_FPS = 30
-DEFAULT_MODELS = ["lightning", "thunder", "multipose"]
+
+def default_models() -> list[str]:
+    """Every model the registry lists (MoveNet, BlazePose, PoseNet), in its order."""
+    from movenet.registry import MODEL_NAMES
+
+    return list(MODEL_NAMES)
 
 
 def write_camera(source: Path, target: Path, width: int, height: int, frames: int) -> list[np.ndarray]:
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     from PIL import Image
     from playwright.sync_api import sync_playwright
 
-    models = args.models or DEFAULT_MODELS
+    models = args.models or default_models()
     width, height = (int(v) for v in args.size.lower().split("x"))
     results: dict[str, Any] = {"camera": f"{width}x{height} @ {CAMERA_FPS} fps", "send_size": args.send_size,
                                "cores": os.cpu_count(), "models": []}

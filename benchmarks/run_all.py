@@ -8,8 +8,11 @@ Two tables, written between the markers in README.md and in docs/performance.md:
 
 1. **Against TF.js**: each row is one `movenet bench` run (see movenet/bench.py): network-only,
    end-to-end and TF.js reference times measured alternately in the same run, so the ratios are
-   meaningful even on a busy machine. fp32 on every installed backend (ONNX Runtime first), then
-   the fastest opt-in mode, int8 on ONNX Runtime.
+   meaningful even on a busy machine. Every registered model (BlazePose and PoseNet too): fp32 on
+   every installed backend (ONNX Runtime first), then the fastest opt-in mode, int8 on ONNX Runtime,
+   for the models that have int8 calibration (MoveNet). BlazePose's "network only" is its landmark
+   network on the ROI crop (what runs on every tracked frame; the person detector, which runs on
+   the first frame and when the track is lost, is timed apart and shown under the table).
 2. **Fast modes**: model x backend x precision. For each model, every variant's network and
    detector are loaded in one process and timed round-robin on the same frames (one frame on
    each variant in turn), so the speed-up against ONNX Runtime fp32 is measured under the same
@@ -35,6 +38,7 @@ import numpy as np
 
 from movenet.bench import first_network_input, format_result, pan_frames, run_benchmark, timing_summary
 from movenet.io.images import load_image
+from movenet.registry import MODEL_NAMES, get_entry
 from movenet.runtime import available_backends
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +65,27 @@ def cpu_name() -> str:
 def default_coco() -> Path:
     shared = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared"))
     return shared / "data" / "coco_subset"
+
+
+def reference_variants(model: str) -> list[tuple[str, str]]:
+    """(backend, precision) of `model`'s rows in the TF.js table: fp32 on every installed backend,
+    and int8 on ONNX Runtime where the model's family calibrates int8 files."""
+    variants = [(b, "fp32") for b in available_backends()]
+    if get_entry(model).calibration is not None:
+        variants += REFERENCE_EXTRA_VARIANTS
+    return variants
+
+
+def detector_notes(results: list[dict]) -> str:
+    """The line under the TF.js table naming what BlazePose's "network only" is, with its detector times."""
+    detectors = [f"{r['model']} {r['backend']} {r.get('precision', 'fp32')} "
+                 f"{r['other_networks']['detector']['median_ms']:.1f} ms"
+                 for r in results if "detector" in r.get("other_networks", {})]
+    if not detectors:
+        return ""
+    return ("\n\nBlazePose: \"network only\" is the landmark network on the ROI crop, what runs on every tracked "
+            "frame; the person detector runs on the first frame and when the track is lost, timed on the "
+            "first frame: " + "; ".join(detectors) + ".")
 
 
 def table(results: list[dict]) -> str:
@@ -231,7 +256,8 @@ def replace_between(path: Path, start: str, end: str, text: str) -> bool:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=300, help="frames per measurement (default 300)")
-    ap.add_argument("--models", nargs="+", default=["lightning", "thunder", "multipose"])
+    ap.add_argument("--models", nargs="+", default=list(MODEL_NAMES), help="models of the TF.js table (default: "
+                    "every registered model); the fast-modes table takes the MoveNet ones")
     ap.add_argument("--no-bench", action="store_true", help="skip table 1 (fp32 backends, e2e, TF.js reference)")
     ap.add_argument("--no-fast-modes", action="store_true", help="skip table 2 (precisions, AP)")
     ap.add_argument("--coco", default=None, help="COCO keypoint folder for AP (default ../shared/data/coco_subset); "
@@ -247,11 +273,15 @@ def main() -> int:
     previous = json.loads(results_path.read_text()) if results_path.is_file() else {}
     if not args.no_bench:
         results = []
-        variants = [(b, "fp32") for b in available_backends()] + REFERENCE_EXTRA_VARIANTS
         for model in args.models:
-            for backend, precision in variants:
+            for backend, precision in reference_variants(model):
                 print(f"== {model} / {backend} {precision}", file=sys.stderr)
-                result = run_benchmark(model, backend=backend, precision=precision, threads=1, frames=args.frames)
+                try:
+                    result = run_benchmark(model, backend=backend, precision=precision, threads=1,
+                                           frames=args.frames)
+                except (ValueError, RuntimeError, ImportError) as exc:  # e.g. an engine that cannot run a graph
+                    print(f"   skipped: {exc}", file=sys.stderr)
+                    continue
                 print(format_result(result), file=sys.stderr)
                 results.append(result)
         results.sort(key=lambda r: (args.models.index(r["model"]), r.get("precision", "fp32") != "fp32",
@@ -259,11 +289,12 @@ def main() -> int:
         doc["results"] = results
         parts.append(f"Against TF.js: measured by `python benchmarks/run_all.py` on {machine}; 640x480 frames, "
                      f"one inference thread, medians per frame; fp32 is exact (matches TF.js), int8 the opt-in "
-                     f"fast mode.\n\n{table(results)}")
+                     f"fast mode.\n\n{table(results)}{detector_notes(results)}")
     if args.no_bench and "results" in previous:
         doc["results"] = previous["results"]  # results.json keeps the last TF.js table
     # Not re-measured: keep the last fast-modes table (README.md shows both tables together).
-    fast = fast_modes(args.models, args.frames, coco) if not args.no_fast_modes else previous.get("fast_modes")
+    fast_models = [m for m in args.models if m in PROTOCOLS]  # MoveNet: the models with int8 and an AP protocol
+    fast = fast_modes(fast_models, args.frames, coco) if not args.no_fast_modes else previous.get("fast_modes")
     if fast is not None:
         doc["fast_modes"] = fast
         parts.append("Fast modes (opt-in `precision=`, see docs/performance.md): network and end to end timed "

@@ -29,6 +29,7 @@ from movenet.families.movenet.crop_region import init_crop_region
 from movenet.families.movenet.multipose import MultiPoseDetector
 from movenet.io.images import example_image_path, load_image, save_image
 from movenet.ops.crop_and_resize import crop_and_resize
+from movenet.registry import canonical_model_name, get_entry
 
 
 def timing_summary(samples_ms: list[float]) -> dict[str, float]:
@@ -86,11 +87,44 @@ def reference_timing(oracle: Path, model: str, frames: list[np.ndarray], repeat:
 
 
 def first_network_input(model: str, frame: np.ndarray) -> np.ndarray:
-    """The network input a fresh detector builds for `frame`."""
+    """The network input a fresh MoveNet detector builds for `frame` (MoveNet models only; the
+    other families: :func:`network_step`)."""
     if model == "multipose":
         return MultiPoseDetector.preprocess_image(frame)
     crop = init_crop_region(True, frame.shape[0], frame.shape[1])
     return crop_and_resize(frame, crop, INPUT_SIZES[model])[None]
+
+
+#: What "network only" times, per family (shown by `format_result`).
+NETWORK_ONLY = {
+    "movenet": "the network on the first frame's input",
+    "blazepose": "the landmark network on the first frame's ROI crop (what runs on every tracked frame; "
+                 "the person detector runs only on the first frame and when the track is lost, timed apart)",
+    "posenet": "the network on the first frame's letterboxed input",
+}
+
+
+def network_step(model: str, detector: Any, frame: np.ndarray) -> tuple[Callable[[], object], dict[str, Any]]:
+    """``(run, extra)``: `run()` runs the network(s) of one steady-state frame of `detector` on the
+    input built for `frame` (inputs built once, outside the timing); `extra` holds other network
+    timings to report (BlazePose: its person detector, timed once per call of `extra_timing`)."""
+    family = get_entry(model).family
+    if family == "blazepose":
+        from movenet.families.blazepose.detection import detector_input
+        from movenet.families.blazepose.landmarks import landmark_input
+
+        roi = detector.detect_roi(frame)
+        if roi is None:
+            raise ValueError("the benchmark image has no person for BlazePose's detector; give another --image")
+        person, landmarks = detector.detector_network, detector.landmark_network
+        crop = landmark_input(frame, roi).tensor
+        whole = detector_input(frame).tensor
+        return (lambda: landmarks.run(crop)), {"detector": lambda: person.run(whole)}
+    if family == "posenet":
+        network, net_input = detector.network, detector.network_input(frame)
+        return (lambda: network.run(net_input)), {}
+    network, net_input = detector.network, first_network_input(model, frame)
+    return (lambda: network.run(net_input)), {}
 
 
 def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", precision: str = "fp32",
@@ -101,16 +135,19 @@ def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", pre
     """Measure network-only, end-to-end and (optionally) reference times, alternating in rounds."""
     source = image if image is not None else example_image_path()
     clip = pan_frames(load_image(source), 60, *size)
+    model = canonical_model_name(model)
     detector = create_detector(model, backend=backend, threads=threads, precision=precision)
-    network = detector.network  # type: ignore[attr-defined]
-    net_input = first_network_input(model, clip[0])
+    run_network, extra_networks = network_step(model, detector, clip[0])
     for k in range(10):  # warm-up: first runs allocate and tune
-        network.run(net_input)
+        run_network()
+        for run_extra in extra_networks.values():
+            run_extra()
         detector.estimate_poses(clip[k % len(clip)], k * 1000 / 30)
     detector.reset()
     per_round = max(frames // rounds, 1)
     net_ms: list[float] = []
     e2e_ms: list[float] = []
+    extra_ms: dict[str, list[float]] = {name: [] for name in extra_networks}
     ref_runs: list[dict[str, float]] = []
     oracle = oracle or default_oracle()
     rss_start = rss_mb()
@@ -119,8 +156,13 @@ def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", pre
         log(f"round {r + 1}/{rounds}: network only")
         for _ in range(per_round):
             t0 = time.perf_counter()
-            network.run(net_input)
+            run_network()
             net_ms.append((time.perf_counter() - t0) * 1000)
+        for name, run_extra in extra_networks.items():
+            for _ in range(max(per_round // 4, 1)):
+                t0 = time.perf_counter()
+                run_extra()
+                extra_ms[name].append((time.perf_counter() - t0) * 1000)
         log(f"round {r + 1}/{rounds}: end to end")
         for _ in range(per_round):
             frame = clip[t_index % len(clip)]
@@ -139,10 +181,12 @@ def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", pre
         "model": model, "backend": backend, "precision": precision, "threads": threads, "frame_size": list(size),
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version()},
-        "network_only": net, "end_to_end": e2e,
+        "network_only": net, "network_only_times": NETWORK_ONLY[get_entry(model).family], "end_to_end": e2e,
         "memory_mb": {"rss_start": rss_start, "rss_end": rss_end},
         "ratios": {"end_to_end_vs_network": e2e["median_ms"] / net["median_ms"]},
     }
+    if extra_ms:
+        result["other_networks"] = {name: timing_summary(samples) for name, samples in extra_ms.items()}
     if ref_runs:
         ref_median = statistics.median(r["median_ms"] for r in ref_runs)
         result["reference"] = {"median_ms": ref_median, "p90_ms": statistics.median(r["p90_ms"] for r in ref_runs),
@@ -156,7 +200,9 @@ def format_result(result: dict[str, Any]) -> str:
     lines = [f"{result['model']} on {result['backend']} {result.get('precision', 'fp32')} "
              f"({result['threads'] or 'all'} thread(s)), "
              f"{result['frame_size'][0]}x{result['frame_size'][1]} frames"]
-    rows = [("network only", result["network_only"]), ("end to end", result["end_to_end"])]
+    rows = [("network only", result["network_only"])]
+    rows += [(f"{name} network", t) for name, t in result.get("other_networks", {}).items()]
+    rows.append(("end to end", result["end_to_end"]))
     if "reference" in result:
         rows.append(("TF.js reference", result["reference"]))
     for name, t in rows:
@@ -164,6 +210,8 @@ def format_result(result: dict[str, Any]) -> str:
                      f"{t['fps']:7.1f} frames/s")
     for name, value in result["ratios"].items():
         lines.append(f"  {name.replace('_', ' '):<28} {value:5.2f}x")
+    if "network_only_times" in result:
+        lines.append(f"  network only: {result['network_only_times']}")
     mem = result["memory_mb"]
     lines.append(f"  memory (RSS) {mem['rss_start']:.0f} MB -> {mem['rss_end']:.0f} MB")
     return "\n".join(lines)

@@ -25,6 +25,8 @@ import os
 import sys
 from pathlib import Path
 
+import onnx
+
 from movenet.models.catalog import get_spec
 from movenet.models.checksum import file_problem, write_checked, write_checksum
 from movenet.models.convert.tfjs import read_graph_model
@@ -51,13 +53,19 @@ def _cache_folder(source_folder: Path) -> Path:
 
 
 def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_outputs: dict[str, int] | None = None,
-                    variant: str = "") -> Path:
-    """Path of the converted ONNX model for `name`, converting it first if needed."""
+                    variant: str = "", drop_outputs: tuple[str, ...] = ()) -> Path:
+    """Path of the converted ONNX model for `name`, converting it first if needed.
+
+    `drop_outputs` names catalog outputs to leave out, with every node only they need: ONNX
+    Runtime runs the whole graph whatever outputs a call asks for (TF.js executes only what the
+    requested outputs need), e.g. BlazePose's 256x256 segmentation decoder when no mask is wanted.
+    """
     json_path, _ = model_files(name, model_dir)
     spec = get_spec(name)
-    key = hashlib.sha256(
-        f"{spec.json_sha256}{spec.bin_sha256}{CONVERTER_VERSION}{sorted((extra_outputs or {}).items())}".encode()
-    ).hexdigest()[:16]
+    dropped = "" if not drop_outputs else f"-{sorted(drop_outputs)}"  # "" keeps the existing files' keys
+    extras = sorted((extra_outputs or {}).items())
+    key = hashlib.sha256(f"{spec.json_sha256}{spec.bin_sha256}{CONVERTER_VERSION}{extras}{dropped}".encode()
+                         ).hexdigest()[:16]
     folder = _cache_folder(json_path.parent)
     target = folder / f"{json_path.stem}{('-' + variant) if variant else ''}.{key}.onnx"
     problem = file_problem(target)  # checked on every load: a damaged file would give wrong poses
@@ -67,8 +75,13 @@ def onnx_model_path(name: str, model_dir: str | Path | None = None, *, extra_out
         print(f"movenet: converting {json_path.name} to ONNX (once) ...", file=sys.stderr)
     else:
         print(f"movenet: {target} {problem}; converting {json_path.name} again ...", file=sys.stderr)
-    model = convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs,
-                          outputs=spec.outputs or None, dynamic_hw=spec.dynamic_hw)
+    outputs = list(spec.outputs) if spec.outputs else None
+    if drop_outputs:
+        if outputs is None or any(d not in {o for o, _ in outputs} for d in drop_outputs):
+            raise ValueError(f"{name}: cannot drop {', '.join(drop_outputs)}: not among its named outputs")
+        outputs = [(o, tf) for o, tf in outputs if o not in drop_outputs]
+    model = without_dead_nodes(convert_graph(read_graph_model(json_path), extra_outputs=extra_outputs,
+                                             outputs=outputs, dynamic_hw=spec.dynamic_hw))
     folder.mkdir(parents=True, exist_ok=True)
     write_checked(target, model.SerializeToString())
     return target
@@ -108,6 +121,24 @@ def int8_model_path(name: str, model_dir: str | Path | None, calibration: Calibr
         quantize_model(fp32, target, calibration)
         write_checksum(target)
     return target
+
+
+def without_dead_nodes(model: onnx.ModelProto) -> onnx.ModelProto:
+    """`model` without the nodes (and initializers) that no graph output depends on."""
+    needed = {o.name for o in model.graph.output}
+    live = []
+    for node in reversed(model.graph.node):  # the nodes are in topological order
+        if any(name in needed for name in node.output):
+            live.append(node)
+            needed.update(node.input)
+    if len(live) == len(model.graph.node):
+        return model
+    del model.graph.node[:]
+    model.graph.node.extend(reversed(live))
+    initializers = [init for init in model.graph.initializer if init.name in needed]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(initializers)
+    return model
 
 
 def model_path(name: str, model_dir: str | Path | None = None, precision: str = "fp32", *,

@@ -9,10 +9,17 @@ Endpoints (``create_app()``; ``movenet serve`` runs it with uvicorn on 127.0.0.1
     The body is one image (JPEG, PNG, WebP, ... as raw bytes). Returns one frame of
     ``movenet detect --json``: ``{"index": 0, "source": null, "width", "height", "poses": [...]}``.
     Every request is an independent image (fresh detector state). Query: ``model``
-    (lightning|thunder|multipose, TF.js names too), ``min_pose_score``, and for multipose
-    ``tracker``, ``max_poses``, ``multipose_max_dim``.
+    (any of ``GET /v1/models``: lightning|thunder|multipose|blazepose-lite|blazepose-full|
+    blazepose-heavy|posenet, TF.js names too), ``min_pose_score`` (MoveNet), for multipose
+    ``tracker``, ``max_poses``, ``multipose_max_dim``; for BlazePose ``segmentation=1`` (each pose
+    gets ``"segmentation": {"width", "height", "png_base64"}``: the person mask as an 8-bit grey
+    PNG, value/255 = probability, longer side at most 256 px, :mod:`movenet.web.masks`); for
+    posenet ``max_poses`` (1: single-person decoding), ``score_threshold``, ``nms_radius``,
+    ``input_resolution`` (a side or ``width,height``, at most 1025). BlazePose poses carry ``z``
+    per keypoint and ``keypoints_3d``, as ``movenet detect --json`` writes them.
 ``GET /v1/models``, ``GET /healthz``
-    The models (weights present? loaded?) and a liveness check.
+    The models (family, keypoint count, the stream options each takes, weights present?
+    loaded?) and a liveness check.
 ``GET /docs``, ``GET /openapi.json``
     API docs: a page of our own that renders ``/openapi.json`` (FastAPI's Swagger UI page loads
     its code from a CDN, so it is switched off; ReDoc too).
@@ -22,11 +29,13 @@ image, bad Content-Length), 403 (a Host header not in the allow-list, or a cross
 (the body did not arrive within ``body_timeout``), 413 (body over ``max_body_bytes``, checked on
 Content-Length and on the bytes actually streamed; image over ``max_pixels``), 415 (a Content-Type
 that is not an image, or bytes no decoder recognises), 422 (unknown model, option out of range: ``multipose_max_dim`` at
-most 1024, ``max_poses`` at most 6), 503 (weights missing).
+most 1024, ``max_poses`` at most 6 for multipose and 20 for posenet, 1 for BlazePose,
+``input_resolution`` at most 1025), 503 (weights missing).
 
 WebSocket ``/v1/stream`` (query parameters may set the initial config, e.g. ``?model=thunder``):
 
-* server -> client on connect: ``{"type": "hello", "protocol": 1, "version", "models", "config",
+* server -> client on connect: ``{"type": "hello", "protocol": 1, "version", "models",
+  "model_descriptions", "model_options" (model -> the config fields it uses), "config", "skeleton",
   "max_message_bytes"}``.
 * client -> server, a **binary** message = one frame. Either the bare image bytes (JPEG/PNG/...),
   or ``uint32 big-endian N`` + ``N`` bytes of UTF-8 JSON header + the image bytes. Header fields
@@ -37,7 +46,8 @@ WebSocket ``/v1/stream`` (query parameters may set the initial config, e.g. ``?m
   "timestamp_source": "client"|"server", "inference_ms", "frame": {<one frame of movenet track's
   JSON: index, source null, width, height, timestamp_ms, poses>}}``. Frames are answered in order.
 * client -> server, **text** JSON: ``{"type": "config", "model"?, "smoothing"?, "min_pose_score"?,
-  "tracker"?, "max_poses"?, "multipose_max_dim"?}`` (fields not given keep their value; any change
+  "tracker"?, "max_poses"?, "multipose_max_dim"?, "segmentation"?, "smooth_segmentation"?,
+  "score_threshold"?, "nms_radius"?, "input_resolution"?}`` (fields not given keep their value; any change
   starts a fresh detector state) -> ``{"type": "config", "config": {...}}``; ``{"type": "reset"}``
   -> ``{"type": "reset"}``; ``{"type": "ping"}`` -> ``{"type": "pong"}``.
 * errors: ``{"type": "error", "status": <http-like code>, "error": "<message>", "id": <frame id or
@@ -78,7 +88,7 @@ from movenet.web.errors import ApiError, error_body
 from movenet.web.host_guard import HostGuard
 from movenet.web.messages import DEFAULT_MAX_PIXELS, decode_image, pack_frame, split_frame_message
 from movenet.web.networks import NetworkLoader, NetworkPool
-from movenet.web.options import StreamConfig
+from movenet.web.options import StreamConfig, stream_options
 from movenet.web.request_body import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, check_content_type, read_body
 from movenet.web.schemas import ERROR_RESPONSES, IMAGE_BODY, FrameOut, HealthOut, ModelsOut
 from movenet.web.security import LOCAL_HOSTS, page_headers, same_origin
@@ -184,25 +194,40 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
         loaded = server.pool.loaded()
         return {"default": "lightning", "models": [
             {"name": name, "description": MODEL_DESCRIPTIONS[name], "input_size": MODELS[name].input_size,
-             "available": available[name], "loaded": name in loaded} for name in MODEL_NAMES]}
+             "family": MODELS[name].family, "keypoints": MODELS[name].skeleton.num_keypoints,
+             "options": list(stream_options(name)), "available": available[name], "loaded": name in loaded}
+            for name in MODEL_NAMES]}
 
     @app.post("/v1/poses", summary="Poses in one image", response_model=FrameOut,
               responses=ERROR_RESPONSES, openapi_extra=IMAGE_BODY)
     async def poses(
         request: Request,
-        model: Annotated[str, Query(description="lightning, thunder or multipose")] = "lightning",
+        model: Annotated[str, Query(description="one of GET /v1/models (lightning, thunder, multipose, "
+                                                 "blazepose-lite|full|heavy, posenet)")] = "lightning",
         min_pose_score: Annotated[float | None, Query(ge=0, le=1, description="drop poses below (0.25)")] = None,
         tracker: Annotated[str, Query(description="multipose: boundingBox, keypoint or none")] = "boundingBox",
         max_poses: Annotated[int | None, Query(ge=1, description="multipose: at most this many people")] = None,
         multipose_max_dim: Annotated[int, Query(ge=32, description="multipose: input's longer side, "
                                                                    "a multiple of 32")] = 256,
+        segmentation: Annotated[bool, Query(description="BlazePose: add each pose's person mask, 8-bit PNG "
+                                                         "(base64), longer side at most 256 px")] = False,
+        score_threshold: Annotated[float, Query(ge=0, le=1, description="posenet, max_poses > 1: a root "
+                                                                        "keypoint's least score (0.5)")] = 0.5,
+        nms_radius: Annotated[float, Query(gt=0, description="posenet, max_poses > 1: px between people's "
+                                                             "same keypoints, in network input pixels (20)")] = 20.0,
+        input_resolution: Annotated[str, Query(description="posenet: network input side, or width,height; "
+                                                           "snapped to k*16+1, at most 1025 (257)")] = "257",
     ) -> Response:
         """One image in the body (raw bytes, not a form) -> one frame of `movenet detect --json`.
 
         Each request is independent: a fresh detector, no smoothing or tracking across requests."""
         try:
             config = StreamConfig().updated({"model": model, "min_pose_score": min_pose_score, "tracker": tracker,
-                                             "max_poses": max_poses, "multipose_max_dim": multipose_max_dim})
+                                             "max_poses": max_poses, "multipose_max_dim": multipose_max_dim,
+                                             "segmentation": segmentation, "score_threshold": score_threshold,
+                                             "nms_radius": nms_radius, "input_resolution": input_resolution})
+            if max_poses not in (None, 1) and MODELS[config.model].single_person:
+                raise ValueError(f"max_poses: {config.model} finds one person (max_poses 1), got {max_poses}")
         except ValueError as exc:
             raise ApiError(422, str(exc)) from None
         check_content_type(request.headers.get("content-type"))

@@ -9,17 +9,24 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from movenet.api import EngineOptions, PoseDetector, build_detector, canonical_model_name, make_options
-from movenet.registry import models_with_option, option_default, option_names
+from movenet.registry import get_entry, models_with_option, option_default, option_names
 from movenet.web.networks import NetworkPool
 
-__all__ = ["MAX_MULTIPOSE_DIM", "MAX_POSES", "StreamConfig"]
+__all__ = ["MAX_INPUT_RESOLUTION", "MAX_MULTIPOSE_DIM", "MAX_POSENET_POSES", "MAX_POSES", "StreamConfig",
+           "stream_options"]
 
 #: Largest ``multipose_max_dim`` a client may ask for. The network input (and ONNX Runtime's
 #: buffers, kept afterwards) grows with its square: about 90 MB at 512, 430 MB and 1.3 s a frame
 #: per core at 1024, gigabytes beyond; TF.js's default is 256.
 MAX_MULTIPOSE_DIM = 1024
-#: Largest ``max_poses``: MultiPose Lightning finds at most 6 people.
+#: Largest ``max_poses`` of MultiPose Lightning: the network finds at most 6 people.
 MAX_POSES = 6
+#: Largest ``max_poses`` of PoseNet (and of any model but MultiPose): multi-person decoding walks
+#: the part graph once per pose; 20 people is a crowd for one camera.
+MAX_POSENET_POSES = 20
+#: Largest side of PoseNet's ``input_resolution``: the network input and its buffers grow with its
+#: square (about 1 s a frame per core at 1025, 16x the default 257).
+MAX_INPUT_RESOLUTION = 1025
 
 
 def _check_limits(config: StreamConfig) -> None:
@@ -27,9 +34,33 @@ def _check_limits(config: StreamConfig) -> None:
     if config.multipose_max_dim > MAX_MULTIPOSE_DIM:
         raise ValueError(f"multipose_max_dim: at most {MAX_MULTIPOSE_DIM} on this server (memory grows with its "
                          f"square), got {config.multipose_max_dim}")
-    if config.max_poses is not None and config.max_poses > MAX_POSES:
+    if config.max_poses is not None and config.model == "multipose" and config.max_poses > MAX_POSES:
         raise ValueError(f"max_poses: at most {MAX_POSES} (the network finds at most {MAX_POSES} people), "
                          f"got {config.max_poses}")
+    if config.max_poses is not None and config.max_poses > MAX_POSENET_POSES:
+        raise ValueError(f"max_poses: at most {MAX_POSENET_POSES} on this server, got {config.max_poses}")
+    sides = config.input_resolution if isinstance(config.input_resolution, tuple) else (config.input_resolution,)
+    if max(sides) > MAX_INPUT_RESOLUTION:
+        raise ValueError(f"input_resolution: at most {MAX_INPUT_RESOLUTION} px a side on this server (memory "
+                         f"grows with its square), got {max(sides)}")
+
+
+def _parse_resolution(value: Any) -> int | tuple[int, int]:
+    """One side ("385", 385) or a width, height pair ("385,289", [385, 289]), whole pixels; the
+    size limit is judged before PoseNet's own checks (which allocate nothing)."""
+    if isinstance(value, str) and "," in value:
+        value = value.split(",")
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"expected one side or a width,height pair, got {value!r}")
+        width, height = (_parse_number(v, integer=True) for v in value)
+        if width is None or height is None:
+            raise ValueError(f"expected whole numbers of pixels, got {value!r}")
+        return int(width), int(height)
+    side = _parse_number(value, integer=True)
+    if side is None:
+        return int(option_default("input_resolution"))
+    return int(side)
 
 
 
@@ -48,6 +79,8 @@ def _parse_number(value: Any, *, integer: bool = False) -> float | int | None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
+    if isinstance(value, str) and integer and value.strip().lstrip("+-").isdigit():
+        return int(value)  # judged by the limits, however many digits
     if isinstance(value, str):
         try:
             value = float(value)
@@ -92,7 +125,18 @@ MAX_DIM_DEFAULT: int = option_default("multipose_max_dimension")
 #: StreamConfig fields -> the detector option they set (the engine fields are separate).
 _DETECTOR_OPTIONS = {"smoothing": "enable_smoothing", "min_pose_score": "min_pose_score", "tracker": "tracker",
                      "max_poses": "max_poses", "multipose_max_dim": "multipose_max_dimension",
-                     "decoder": "decoder", "target": "target"}
+                     "decoder": "decoder", "target": "target", "segmentation": "enable_segmentation",
+                     "smooth_segmentation": "smooth_segmentation", "score_threshold": "score_threshold",
+                     "nms_radius": "nms_radius", "input_resolution": "input_resolution"}
+
+
+def stream_options(model: str) -> tuple[str, ...]:
+    """The :class:`StreamConfig` detector fields that `model` uses (the live page shows only their
+    controls): those whose detector option the model takes; ``max_poses`` only for multi-person models."""
+    accepted = option_names(model)
+    single = get_entry(model).single_person
+    return tuple(name for name, option in _DETECTOR_OPTIONS.items()
+                 if option in accepted and not (single and option == "max_poses"))
 
 
 @dataclass(frozen=True)
@@ -100,7 +144,10 @@ class StreamConfig:
     """Detector options of a request or a stream. ``tracker`` "none" turns multipose tracking off.
 
     Every field is validated whatever the model; the detector gets the ones its model accepts
-    (the page keeps, say, its tracker setting while switching to a single-pose model)."""
+    (the page keeps, say, its tracker setting while switching to a single-pose model).
+    ``segmentation`` turns on BlazePose's person mask (``enable_segmentation``); the replies then
+    carry it compactly (:mod:`movenet.web.masks`). ``max_poses`` is not given to single-person
+    models (BlazePose takes only 1), and None leaves a model's default (PoseNet: 1)."""
 
     model: str = "lightning"
     smoothing: bool = True
@@ -112,6 +159,11 @@ class StreamConfig:
     precision: str = "fp32"
     decoder: str = "graph"
     target: str | tuple[float, float] = "center"
+    segmentation: bool = False
+    smooth_segmentation: bool = True
+    score_threshold: float = option_default("score_threshold")
+    nms_radius: float = option_default("nms_radius")
+    input_resolution: int | tuple[int, int] = option_default("input_resolution")
 
     def updated(self, changes: Mapping[str, Any]) -> StreamConfig:
         """A copy with `changes` applied (JSON values or query strings); ValueError names the bad field."""
@@ -125,10 +177,15 @@ class StreamConfig:
                     if not isinstance(raw, str):
                         raise ValueError(f"expected a name, got {raw!r}")
                     values[key] = canonical_model_name(raw) if key == "model" else raw
-                elif key == "smoothing":
+                elif key in ("smoothing", "segmentation", "smooth_segmentation"):
                     values[key] = _parse_bool(raw)
                 elif key == "min_pose_score":
                     values[key] = _parse_number(raw)
+                elif key in ("score_threshold", "nms_radius"):
+                    number = _parse_number(raw)
+                    values[key] = option_default(key) if number is None else number
+                elif key == "input_resolution":
+                    values[key] = _parse_resolution(raw)
                 elif key in ("max_poses", "multipose_max_dim"):
                     number = _parse_number(raw, integer=True)
                     if number is None and key == "multipose_max_dim":
@@ -146,6 +203,11 @@ class StreamConfig:
         _checked("min_pose_score", config.min_pose_score)
         _checked("max_poses", config.max_poses)
         _checked("multipose_max_dimension", config.multipose_max_dim)
+        _checked("score_threshold", config.score_threshold)
+        _checked("nms_radius", config.nms_radius)
+        _checked("input_resolution", config.input_resolution)
+        if config.max_poses is not None and config.model == "posenet":
+            make_options("posenet", {"max_poses": config.max_poses})  # PoseNet's own check (> 0)
         config.engine()  # unknown backend or precision
         if config.decoder not in ("graph", "heads"):
             raise ValueError(f"decoder must be 'graph' or 'heads', got {config.decoder!r}")
@@ -160,6 +222,9 @@ class StreamConfig:
         options = {option: getattr(self, name) for name, option in _DETECTOR_OPTIONS.items() if option in accepted}
         if options.get("tracker") == "none":
             options["tracker"] = None
+        # Single-person models take only 1; None means "the model's default" (PoseNet's is 1).
+        if get_entry(self.model).single_person or options.get("max_poses", 0) is None:
+            options.pop("max_poses", None)
         return options
 
     def build(self, pool: NetworkPool) -> PoseDetector:

@@ -6,15 +6,24 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["ERROR_RESPONSES", "IMAGE_BODY", "BoxOut", "ErrorOut", "FrameOut", "HealthOut", "KeypointOut", "ModelOut",
-           "ModelsOut", "PoseOut"]
+__all__ = ["ERROR_RESPONSES", "IMAGE_BODY", "BoxOut", "ErrorOut", "FrameOut", "HealthOut", "KeypointOut", "MaskOut",
+           "ModelOut", "ModelsOut", "PoseOut"]
 
 
 class KeypointOut(BaseModel):
     name: str
     x: float
     y: float
+    z: float | None = None
     score: float
+
+
+class MaskOut(BaseModel):
+    """A person mask, 8-bit grey PNG in base64 (value / 255 = probability), longer side <= 256."""
+
+    width: int
+    height: int
+    png_base64: str
 
 
 class BoxOut(BaseModel):
@@ -31,6 +40,8 @@ class PoseOut(BaseModel):
     keypoints: list[KeypointOut]
     box: BoxOut | None = None
     id: int | None = None
+    keypoints_3d: list[KeypointOut] | None = None
+    segmentation: MaskOut | None = None
 
 
 class FrameOut(BaseModel):
@@ -50,6 +61,9 @@ class ModelOut(BaseModel):
     name: str
     description: str
     input_size: int | None
+    family: str
+    keypoints: int
+    options: list[str]
     available: bool
     loaded: bool
 

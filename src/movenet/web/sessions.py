@@ -19,6 +19,7 @@ from movenet.io.results import frame_record
 from movenet.models.fetch import model_files
 from movenet.registry import get_entry
 from movenet.web.errors import ApiError, error_body
+from movenet.web.masks import with_masks
 from movenet.web.messages import decode_image, parse_json, split_frame_message
 from movenet.web.networks import NetworkPool
 from movenet.web.options import StreamConfig
@@ -69,7 +70,8 @@ class ServerState:
         detector = config.build(self.pool)
         poses = detector.estimate_poses(rgb)
         height, width = rgb.shape[:2]
-        return frame_record(0, None, width, height, poses), (time.perf_counter() - start) * 1000
+        record = with_masks(frame_record(0, None, width, height, poses), [p.segmentation for p in poses])
+        return record, (time.perf_counter() - start) * 1000
 
 
 class StreamSession:
@@ -102,7 +104,8 @@ class StreamSession:
             height, width = rgb.shape[:2]
             reply = {"type": "poses", "id": frame_id, "model": self.config.model, "smoothing": self.config.smoothing,
                      "timestamp_ms": timestamp, "timestamp_source": source, "inference_ms": round(elapsed, 3),
-                     "frame": frame_record(self.frames, None, width, height, poses, timestamp_ms=timestamp)}
+                     "frame": with_masks(frame_record(self.frames, None, width, height, poses, timestamp_ms=timestamp),
+                                         [p.segmentation for p in poses])}
             self.frames += 1
         except ApiError as exc:
             return {"type": "error", **error_body(exc.status, exc.message), "id": frame_id}

@@ -16,7 +16,7 @@ import movenet
 from movenet.registry import MODEL_NAMES, get_entry
 from movenet.web.errors import error_body
 from movenet.web.messages import MAX_HEADER_BYTES
-from movenet.web.options import StreamConfig
+from movenet.web.options import StreamConfig, stream_options
 from movenet.web.sessions import ServerState, StreamSession
 
 __all__ = ["PROTOCOL_VERSION", "run_stream"]
@@ -45,6 +45,7 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
     session = StreamSession(server, config)
     hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "version": _version(), "models": list(MODEL_NAMES),
              "model_descriptions": {name: get_entry(name).description for name in MODEL_NAMES},
+             "model_options": {name: list(stream_options(name)) for name in MODEL_NAMES},
              "config": config.to_json(), "skeleton": get_entry(config.model).skeleton.to_json(),
              "max_message_bytes": server.max_body_bytes}
     if not await _send(websocket, hello):

@@ -197,3 +197,90 @@ def test_live_page_streams_the_fake_camera_and_draws_the_servers_poses(
     context.close()
     assert outside == [], f"the page tried to reach other hosts: {outside}"
     assert console_errors == [], console_errors
+
+
+_LAST_MASKED_REPLY = """() => {
+    // The last reply drawn is the one on the canvases now (drawing and logging happen together).
+    const entry = window.poseLog[window.poseLog.length - 1];
+    if (!entry || !entry.drawn.mask) return null;
+    const canvas = document.getElementById('mask');
+    const alpha = [];
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < data.length; i += 4) alpha.push(data[i]);
+    return { entry, width: canvas.width, height: canvas.height, alpha };
+}"""
+
+
+def _check_drawn(entry: dict[str, Any], keypoints: int) -> None:
+    """The page drew every pose of the reply with `keypoints` keypoints, those above its threshold."""
+    frame, drawn = entry["frame"], entry["drawn"]
+    assert len(drawn["poses"]) == len(frame["poses"])
+    for shown, pose in zip(drawn["poses"], frame["poses"], strict=True):
+        assert len(pose["keypoints"]) == keypoints
+        sx, sy = drawn["scale"]
+        expected = [(k["name"], k["x"] * sx, k["y"] * sy) for k in pose["keypoints"]
+                    if k["score"] >= drawn["min_score"]]
+        assert [k["name"] for k in shown["keypoints"]] == [name for name, _, _ in expected]
+        got = [v for k in shown["keypoints"] for v in (k["x"], k["y"])]
+        assert got == pytest.approx([v for _, x, y in expected for v in (x, y)])
+
+
+@pytest.mark.browser
+def test_live_page_runs_blazepose_with_its_mask_and_posenet(server: tuple[str, list[FrameEvent]], browser: Any) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from movenet.web.masks import decode_compact_mask
+
+    base, events = server
+    get_network("blazepose-detector")
+    get_network("blazepose-lite")
+    get_network("posenet")
+    context = browser.new_context(viewport={"width": 1100, "height": 720})
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    page.goto(f"{base}/?model=blazepose-lite")
+    page.click("#start")
+    _wait_for_model(page, "blazepose-lite")
+    assert page.is_visible("#segmentation-label") and not page.is_visible("#max-poses-label")
+    log = page.evaluate("() => window.poseLog.filter((e) => e.model === 'blazepose-lite')")
+    with_pose = [e for e in log if e["frame"]["poses"]]
+    assert with_pose, "BlazePose should find the dancer"
+    for entry in with_pose:
+        _check_drawn(entry, 33)
+        assert len(entry["frame"]["poses"][0]["keypoints_3d"]) == 33
+        assert "segmentation" not in entry["frame"]["poses"][0]  # only when asked for
+
+    # The person mask: each reply carries it, the page tints it on #mask where it is.
+    page.check("#segmentation")
+    page.wait_for_function(f"() => ({_LAST_MASKED_REPLY})() !== null", timeout=30_000)
+    shown = page.evaluate(_LAST_MASKED_REPLY)
+    compact = shown["entry"]["frame"]["poses"][0]["segmentation"]
+    assert max(compact["width"], compact["height"]) <= 256
+    reply = next(e.reply for e in events if e.reply.get("id") == shown["entry"]["id"] and e.reply["model"] ==
+                 "blazepose-lite")
+    assert reply["frame"]["poses"][0]["segmentation"] == compact  # what the server sent
+    mask = decode_compact_mask(compact)
+    size = (shown["width"], shown["height"])
+    on_canvas = np.asarray(Image.fromarray(mask).resize(size, Image.Resampling.BILINEAR))
+    alpha = np.asarray(shown["alpha"], dtype=np.float32).reshape(size[1], size[0])
+    person, background = on_canvas > 0.5, on_canvas < 0.05
+    assert person.sum() > 100 and background.sum() > 100
+    assert (alpha[person] > 50).mean() > 0.95, "the mask is tinted where the person is"
+    assert (alpha[background] < 20).mean() > 0.95, "and clear elsewhere"
+
+    # PoseNet: 17 keypoints, its "max people" control instead of the mask.
+    page.select_option("#model", "posenet")
+    _wait_for_model(page, "posenet")
+    assert page.is_visible("#max-poses-label") and not page.is_visible("#segmentation-label")
+    entry = page.evaluate("() => window.poseLog[window.poseLog.length - 1]")
+    assert len(entry["frame"]["poses"]) == 1  # single-person decoding by default
+    _check_drawn(entry, 17)
+    page.select_option("#max-poses", "3")
+    page.wait_for_function("() => window.poseLog.length >= 3 && window.poseLog.slice(-3).every("
+                           "(e) => e.model === 'posenet' && e.frame.poses.length === 3)", timeout=30_000)
+    _check_drawn(page.evaluate("() => window.poseLog[window.poseLog.length - 1]"), 17)
+    page.click("#stop")
+    context.close()
+    assert console_errors == [], console_errors

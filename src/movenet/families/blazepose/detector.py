@@ -39,12 +39,14 @@ _NODE_TO_NAME = {node: name for name, node in C.LANDMARK_OUTPUTS.items()}
 
 def landmark_output_names(output_names: list[str]) -> list[str]:
     """The landmark network's output names as the reference's signature names (``ld_3d`` ...),
-    accepting the graph node names (``Identity_2:0`` ...) too. ValueError if one is missing."""
+    accepting the graph node names (``Identity_2:0`` ...) too. ValueError if one is missing
+    (``activation_segmentation`` may be: a network built without the mask's decoder)."""
     names = []
     for raw in output_names:
         base = raw.split(":")[0]
         names.append(base if base in C.LANDMARK_OUTPUTS else _NODE_TO_NAME.get(base, raw))
-    missing = [n for n in C.LANDMARK_OUTPUTS if n not in names]
+    # The mask's output may be absent: the variant built for detectors without segmentation.
+    missing = [n for n in C.LANDMARK_OUTPUTS if n not in names and n != "activation_segmentation"]
     if missing:
         raise ValueError(f"landmark network lacks the outputs {', '.join(missing)} (has {', '.join(output_names)})")
     return names
@@ -67,6 +69,8 @@ class BlazePoseDetector:
             raise TypeError("pass either options or keyword options, not both")
         self.options = options if options is not None else BlazePoseOptions(**overrides)
         self._landmark_names = landmark_output_names(list(landmark_network.output_names))
+        if self.options.enable_segmentation and "activation_segmentation" not in self._landmark_names:
+            raise ValueError("enable_segmentation needs a landmark network with the activation_segmentation output")
         self.detector_network: Backend | None = detector_network
         self.landmark_network: Backend | None = landmark_network
         self._roi: Rect | None = None

@@ -5,12 +5,15 @@ setting and shared by every detector built on the same networks."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import ClassVar
 
-from movenet.families.base import ModelEntry, Networks, PoseDetector
+from movenet.families.base import EngineOptions, ModelEntry, Networks, PoseDetector
 from movenet.families.blazepose.constants import MODEL_TYPES
 from movenet.families.blazepose.detector import BlazePoseDetector
 from movenet.families.blazepose.options import BlazePoseOptions
+from movenet.models.store import check_model_precision, check_precision, onnx_model_path
+from movenet.runtime import Network, create_backend
 from movenet.skeletons import BLAZEPOSE_33
 
 __all__ = ["MODELS", "BlazePoseModelOptions", "build_blazepose"]
@@ -50,9 +53,30 @@ class BlazePoseModelOptions:
         return BlazePoseOptions(model_type=model_type, **asdict(self))
 
 
+#: The landmark network's output that only the person mask needs.
+SEGMENTATION_OUTPUT = "activation_segmentation"
+NO_SEGMENTATION_VARIANT = "nomask"
+
+
+def _landmarks_without_mask(model: str, engine: EngineOptions) -> Network:
+    # The same network without the 256x256 segmentation decoder: TF.js executes only the nodes
+    # its requested outputs need (no mask asked, none computed), ONNX Runtime the whole graph,
+    # where that decoder is half the landmark network's time. The other outputs are bit-identical.
+    check_precision(engine.precision, engine.backend)
+    check_model_precision(model, engine.precision)
+    path = onnx_model_path(model, engine.model_dir, variant=NO_SEGMENTATION_VARIANT,
+                           drop_outputs=(SEGMENTATION_OUTPUT,))
+    return create_backend(path, backend=engine.backend, threads=engine.threads)
+
+
 def build_blazepose(model: str, options: BlazePoseModelOptions, networks: Networks) -> PoseDetector:
-    """A BlazePose detector for `model` ("blazepose-full" ...) on `networks`."""
-    return BlazePoseDetector(networks.graph(DETECTOR_GRAPH), networks.graph(model),
+    """A BlazePose detector for `model` ("blazepose-full" ...) on `networks`; without
+    segmentation its landmark network is the variant that does not compute the mask."""
+    if options.enable_segmentation:
+        landmarks = networks.graph(model)
+    else:
+        landmarks = networks.get(f"{model}-{NO_SEGMENTATION_VARIANT}", partial(_landmarks_without_mask, model))
+    return BlazePoseDetector(networks.graph(DETECTOR_GRAPH), landmarks,
                              options.for_model(model.removeprefix("blazepose-")))
 
 

@@ -6,7 +6,9 @@
 // of the slots is free, so the server never waits for a round trip and the page keeps up with the
 // camera's rate whenever the server does. The server answers the frames of one stream in order
 // (their timestamps drive smoothing and tracking), and each reply is drawn over its own captured
-// frame, so the drawing is always in step with the picture. window.poseLog keeps the last
+// frame, so the drawing is always in step with the picture. Controls marked data-option show only
+// for models that take that option (the server's hello lists each model's options); with the
+// person mask on (BlazePose), each reply carries a compact 8-bit PNG mask, drawn tinted on #mask. window.poseLog keeps the last
 // POSE_LOG_SIZE replies with what was drawn for them (for tests, benchmarks and debugging).
 'use strict';
 
@@ -25,15 +27,18 @@
   // Two frames in flight hide the round trip (encode, network, decode) behind the server's work on
   // the previous frame; more would only add latency, since the server runs one frame at a time.
   const MAX_IN_FLIGHT = 2;
+  // The person mask's tint: RGB, and the opacity of a pixel of probability 1.
+  const MASK_TINT = [40, 200, 255];
+  const MASK_OPACITY = 0.5;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
-    stage: $('stage'), video: $('video'), overlay: $('overlay'), source: $('source'), file: $('file'),
+    stage: $('stage'), video: $('video'), overlay: $('overlay'), mask: $('mask'), source: $('source'), file: $('file'),
     fileLabel: $('file-label'), start: $('start'), stop: $('stop'), model: $('model'), smoothing: $('smoothing'),
     threshold: $('threshold'), thresholdValue: $('threshold-value'), poseThreshold: $('pose-threshold'),
     poseThresholdValue: $('pose-threshold-value'), sendSize: $('send-size'), mirror: $('mirror'),
     fps: $('fps'), latency: $('latency'), serverMs: $('server-ms'), modelReadout: $('model-readout'),
-    poseCount: $('pose-count'), status: $('status'),
+    poseCount: $('pose-count'), status: $('status'), segmentation: $('segmentation'), maxPoses: $('max-poses'),
   };
 
   const state = {
@@ -50,6 +55,8 @@
     spareCanvases: [], // full-size canvases of frames whose replies were drawn, for reuse
     sendCanvas: document.createElement('canvas'), // the frame being sent, scaled down and JPEG-encoded
     skeleton: COCO_SKELETON,
+    modelOptions: null, // model -> the config fields it takes (from the server's hello)
+    drawChain: Promise.resolve(), // replies with a mask decode it first; drawing stays in order
     wantedModel: null, // a ?model= preset, applied once the server has listed its models
     replyTimes: [],
     latencyAvg: null,
@@ -73,7 +80,17 @@
       model: ui.model.value,
       smoothing: ui.smoothing.checked,
       min_pose_score: Number(ui.poseThreshold.value),
+      segmentation: ui.segmentation.checked,
+      max_poses: ui.maxPoses.value === '' ? null : Number(ui.maxPoses.value),
     };
+  }
+
+  // Show the controls of the options the chosen model takes (all of them until the server says).
+  function showModelControls() {
+    const options = state.modelOptions && state.modelOptions[ui.model.value];
+    for (const el of document.querySelectorAll('[data-option]')) {
+      el.hidden = Array.isArray(options) && !options.includes(el.dataset.option);
+    }
   }
 
   function sendConfig() {
@@ -221,6 +238,8 @@
       setStatus(`connected (server ${msg.version})`);
       useModels(msg.models, msg.model_descriptions);
       useSkeleton(msg.skeleton);
+      if (msg.model_options) state.modelOptions = msg.model_options;
+      showModelControls();
       sendConfig(); // processed before the first frame: the server answers in order
       schedule();
     } else if (msg.type === 'config') {
@@ -243,9 +262,35 @@
     if (frame === undefined) return; // a reply to a frame given up on
     // Replies come in sending order: an older frame still waiting was lost (it timed out meanwhile).
     for (const older of [...state.inflight.values()]) if (older.id < frame.id) release(older);
+    const masks = msg.frame.poses.map((pose) => pose.segmentation).filter(Boolean);
+    if (masks.length) {
+      // Decoding the PNG is asynchronous: chain the drawing so that replies stay in order.
+      state.drawChain = state.drawChain
+        .then(() => decodeMask(masks[0]))
+        .then((mask) => finishReply(msg, frame, mask), (err) => {
+          state.maskError = String(err); // drawn without its mask
+          return finishReply(msg, frame, null);
+        })
+        .catch((err) => setStatus(`cannot draw the reply: ${err.message || err}`, true));
+    } else {
+      state.drawChain = state.drawChain.then(() => finishReply(msg, frame, null))
+        .catch((err) => setStatus(`cannot draw the reply: ${err.message || err}`, true));
+    }
+  }
+
+  async function decodeMask(compact) {
+    const image = new Image();
+    image.src = `data:image/png;base64,${compact.png_base64}`;
+    await image.decode();
+    return image;
+  }
+
+  function finishReply(msg, frame, maskImage) {
+    if (state.inflight.get(frame.id) !== frame) return; // stopped, or given up on while its mask decoded
     const now = performance.now();
     const latency = now - frame.t0;
     const drawn = draw(frame.canvas, msg.frame);
+    drawn.mask = drawMask(maskImage);
     release(frame);
     state.frames += 1;
 
@@ -337,9 +382,39 @@
     return { scale: [sx, sy], min_score: minScore, canvas: [canvas.width, canvas.height], poses };
   }
 
+  // The mask (8-bit grey, probability = value / 255) as a tint on #mask, sized like #overlay;
+  // each pixel's opacity is its probability times MASK_OPACITY. Returns the mask size, or null.
+  function drawMask(image) {
+    const canvas = ui.mask;
+    if (canvas.width !== ui.overlay.width || canvas.height !== ui.overlay.height) {
+      canvas.width = ui.overlay.width;
+      canvas.height = ui.overlay.height;
+    }
+    const ctx = canvas.getContext('2d');
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (!image) return null;
+    const small = document.createElement('canvas');
+    small.width = image.naturalWidth;
+    small.height = image.naturalHeight;
+    const sctx = small.getContext('2d');
+    sctx.drawImage(image, 0, 0);
+    const pixels = sctx.getImageData(0, 0, small.width, small.height);
+    const data = pixels.data;
+    for (let i = 0; i < data.length; i += 4) {
+      const probability = data[i] / 255;
+      data[i] = MASK_TINT[0];
+      data[i + 1] = MASK_TINT[1];
+      data[i + 2] = MASK_TINT[2];
+      data[i + 3] = Math.round(255 * MASK_OPACITY * probability);
+    }
+    sctx.putImageData(pixels, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+    return { width: small.width, height: small.height };
+  }
+
   function clearOverlay() {
-    const canvas = ui.overlay;
-    canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+    for (const canvas of [ui.overlay, ui.mask]) canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
   }
 
   // --- connection -------------------------------------------------------------------------------
@@ -451,8 +526,13 @@
     if (state.running) stop();
     if (ui.file.files && ui.file.files.length) start();
   });
-  ui.model.addEventListener('change', sendConfig);
+  ui.model.addEventListener('change', () => {
+    showModelControls();
+    sendConfig();
+  });
   ui.smoothing.addEventListener('change', sendConfig);
+  ui.segmentation.addEventListener('change', sendConfig);
+  ui.maxPoses.addEventListener('change', sendConfig);
   ui.poseThreshold.addEventListener('input', () => {
     ui.poseThresholdValue.textContent = Number(ui.poseThreshold.value).toFixed(2);
   });
@@ -468,6 +548,7 @@
     state.wantedModel = params.get('model');
     ui.model.value = state.wantedModel;
   }
+  if (params.has('segmentation')) ui.segmentation.checked = ['1', 'true', 'on'].includes(params.get('segmentation'));
   if (params.has('smoothing')) ui.smoothing.checked = !['0', 'false', 'off'].includes(params.get('smoothing'));
   if (params.get('autostart') === '1') start();
 
