@@ -4,14 +4,16 @@ and one of the lite/full/heavy landmark networks.
 
 ``BlazePoseDetector(detector_network, landmark_network, model_type="full", ...)`` takes two
 loaded networks (:class:`movenet.runtime.Backend`); see :class:`BlazePoseOptions`.
-``load_blazepose("blazepose-heavy", enable_segmentation=True)`` loads both networks by name.
+``movenet.create_detector("blazepose-heavy", enable_segmentation=True)`` loads both networks by
+name (the registry entries are in :mod:`movenet.families.blazepose.entry`).
 
 Outputs match the reference (``pose-detection/src/blazepose_tfjs/detector.ts``), its quirks
 included: the ROI carried across calls even without timestamps, the visibility filter applied
 twice per frame, world scores unsmoothed, ``reset()`` keeping the world filter, keypoint z
 multiplied by the image width once more whenever smoothing runs. Deliberate differences:
 
-* ``reference_z=False`` opts out of the z quirk (z always in pixels, scaled like x);
+* ``reference_z=False`` opts out of the z quirk (z always in pixels, scaled like x); it is the
+  default of ``create_detector`` (the detector class itself defaults to the reference's z);
 * ``model_type`` and ``max_poses`` are checked when the options are made (the reference checks
   the model type only in the first landmark step; same message), and ``max_poses`` may also
   be passed to ``estimate_poses`` (ValueError unless 1, as in the reference);
@@ -21,7 +23,6 @@ multiplied by the image width once more whenever smoothing runs. Deliberate diff
 """
 
 from movenet.families.blazepose.detector import BlazePoseDetector
-from movenet.families.blazepose.load import MODEL_NAMES, load_blazepose
 from movenet.families.blazepose.options import BlazePoseOptions
 
-__all__ = ["MODEL_NAMES", "BlazePoseDetector", "BlazePoseOptions", "load_blazepose"]
+__all__ = ["BlazePoseDetector", "BlazePoseOptions"]

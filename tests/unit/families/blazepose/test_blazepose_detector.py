@@ -172,12 +172,14 @@ def test_lost_pose_resets_and_the_detector_runs_again() -> None:
     assert len(poses) == 1 and poses[0].segmentation.shape == mask_shape
 
 
-def test_load_by_name() -> None:
-    from movenet.families.blazepose import load_blazepose
+def test_create_by_name() -> None:
+    import movenet
 
     get_network("blazepose-detector")  # skips when the weights are absent
     get_network("blazepose-lite")
-    det = load_blazepose("blazepose-lite", enable_smoothing=False)
-    assert det.options.model_type == "lite" and not det.options.enable_smoothing
-    with pytest.raises(ValueError, match="unknown BlazePose model 'blazepose-ultra'"):
-        load_blazepose("blazepose-ultra")
+    det = movenet.create_detector("blazepose-lite", enable_smoothing=False)
+    assert isinstance(det, BlazePoseDetector)
+    assert det.options.model_type == "lite" and not det.options.enable_smoothing and not det.options.reference_z
+    assert det.model == "blazepose-lite"
+    with pytest.raises(ValueError, match="Invalid architecture blazepose-ultra"):
+        movenet.create_detector("blazepose-ultra")
