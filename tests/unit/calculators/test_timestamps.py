@@ -26,7 +26,7 @@ def person() -> np.ndarray:
     return np.asarray(Image.open(example_image()).convert("RGB"))
 
 
-@pytest.mark.parametrize("model", ["lightning", "multipose"])
+@pytest.mark.parametrize("model", ["lightning", "multipose", "blazepose-lite", "posenet"])
 @pytest.mark.parametrize("bad", BAD, ids=[repr(b)[:12] for b in BAD])
 def test_bad_timestamp_is_refused_up_front_naming_it(model: str, bad: Any, person: np.ndarray) -> None:
     detector = detector_on(model)

@@ -17,6 +17,7 @@ import numpy as np
 from movenet.calculators.filters import MILLISECOND_TO_MICRO_SECONDS
 from movenet.calculators.rects import Rect
 from movenet.calculators.segmentation import smooth_segmentation
+from movenet.calculators.timestamps import check_timestamp_ms
 from movenet.families.blazepose import constants as C
 from movenet.families.blazepose.detection import (
     detection_to_roi,
@@ -27,6 +28,7 @@ from movenet.families.blazepose.detection import (
 from movenet.families.blazepose.filtering import LandmarkFilters
 from movenet.families.blazepose.landmarks import LandmarkResult, decode_landmarks, landmark_input
 from movenet.families.blazepose.options import BlazePoseOptions, check_max_poses
+from movenet.families.concurrency import exclusive
 from movenet.io.images import ImageSource, load_image
 from movenet.runtime import Backend
 from movenet.skeletons import BLAZEPOSE_33
@@ -145,6 +147,7 @@ class BlazePoseDetector:
 
     # ------------------------------------------------------------------------ estimate
 
+    @exclusive
     def estimate_poses(self, image: ImageSource | None, timestamp_ms: float | None = None, *,
                        flip_horizontal: bool = False, max_poses: int | None = None) -> list[Pose]:
         """Detect the person in one frame: ``[]`` or one :class:`~movenet.types.Pose` with 33
@@ -159,6 +162,7 @@ class BlazePoseDetector:
         """
         check_max_poses(max_poses)
         self._networks()
+        timestamp_ms = check_timestamp_ms(timestamp_ms)
         if image is None:
             self.reset()
             return []

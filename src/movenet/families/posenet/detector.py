@@ -6,12 +6,12 @@ GPU renderer off; spec sections 12-17).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from movenet.calculators.rects import Padding
+from movenet.calculators.timestamps import check_timestamp_ms
 from movenet.families.posenet.decode_multi import decode_multiple_poses
 from movenet.families.posenet.decode_single import decode_single_pose
 from movenet.families.posenet.letterbox import letterbox
@@ -94,9 +94,7 @@ class PoseNetDetector:
         `timestamp_ms` is ignored (see the class docstring); `flip_horizontal` mirrors the
         output x as ``width - 1 - x``, as the reference does. `None` gives ``[]``.
         """
-        if timestamp_ms is not None and (isinstance(timestamp_ms, bool) or not isinstance(timestamp_ms, (int, float))
-                                         or not math.isfinite(timestamp_ms)):
-            raise ValueError(f"timestamp_ms must be a finite number of milliseconds or None, got {timestamp_ms!r}")
+        check_timestamp_ms(timestamp_ms)  # checked like every detector's, then unused (no state)
         if image is None:
             return []
         rgb = load_image(image)
