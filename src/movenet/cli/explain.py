@@ -8,7 +8,8 @@ The PNG shows, for the crop the network saw:
 * below: the 17 keypoint heatmaps as small multiples (each scaled to its own maximum), with the
   regressed position (cyan ring), the final position (white dot), the name and the score.
 
-Pillow only (no matplotlib). Register it with :func:`add_explain_parser`.
+Pillow only (no matplotlib). Register it with :func:`add_explain_parser`. The BlazePose models
+are drawn by :mod:`movenet.cli.explain_blazepose`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from movenet.families.movenet.heads import Heads
 from movenet.families.movenet.singlepose import SinglePoseDetector
 from movenet.io.images import load_image
 from movenet.ops.crop_and_resize import crop_and_resize
-from movenet.registry import canonical_model_name, option_names
+from movenet.registry import canonical_model_name, get_entry, option_names
 from movenet.types import KEYPOINT_NAMES, KEYPOINTS_BY_SIDE, NUM_KEYPOINTS, SKELETON_EDGES
 
 __all__ = ["add_explain_parser", "cmd_explain", "parse_target", "render_explanation"]
@@ -194,15 +195,23 @@ def parse_target(text: str) -> Target:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _explained_models() -> list[str]:
+def _movenet_models() -> list[str]:
     return model_names(lambda name: "decoder" in option_names(name))
+
+
+def _explained_models() -> list[str]:
+    return _movenet_models() + model_names(lambda name: get_entry(name).family == "blazepose")
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     supported = _explained_models()
     if canonical_model_name(args.model) not in supported:  # a one-line error, not argparse's usage text
-        raise ValueError(f"explain draws the MoveNet single-pose decoder; --model must be one of "
+        raise ValueError(f"explain draws the MoveNet single-pose decoder or BlazePose; --model must be one of "
                          f"{', '.join(supported)}, not {args.model}")
+    if get_entry(args.model).family == "blazepose":
+        from movenet.cli.explain_blazepose import cmd_explain_blazepose  # here: it imports this module
+
+        return cmd_explain_blazepose(args)
     rgb = load_image(args.image)
     detector = api.create_detector(args.model, model_dir=args.model_dir, threads=args.threads, decoder="heads",
                                target=args.target)
@@ -225,10 +234,10 @@ def add_explain_parser(subparsers: Any) -> argparse.ArgumentParser:  # noqa: ANN
     p.add_argument("image", metavar="IMAGE", help="the image file")
     p.add_argument("--out", default="heads.png", metavar="PNG", help="the picture to write (default heads.png)")
     p.add_argument("--model", default="lightning", metavar="MODEL",
-                   help=f"one of {', '.join(_explained_models())} (the MoveNet single-pose models)")
+                   help=f"one of {', '.join(_explained_models())} (the MoveNet single-pose and BlazePose models)")
     p.add_argument("--target", type=parse_target, default="center", metavar="center|largest|X,Y",
                    help="who to decode: the person nearest the centre (default), the largest, or the one "
-                        "nearest the pixel X,Y")
+                        "nearest the pixel X,Y (MoveNet only)")
     p.add_argument("--model-dir", help="folder with the TF.js model files")
     p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
     p.set_defaults(func=cmd_explain)
