@@ -19,10 +19,14 @@ import sys
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from movenet import api  # called as api.create_detector: one patch point for tests
 from movenet.cli.common import model_names
+from movenet.cli.explain_blazepose import cmd_explain_blazepose
+from movenet.cli.heatmaps import COLOR_MAP
+from movenet.cli.heatmaps import colorize as _colorize
+from movenet.cli.heatmaps import font as _font
 from movenet.draw import SIDE_COLORS
 from movenet.families.movenet.decode import Decoded, Target, center_candidates, check_target, decode
 from movenet.families.movenet.heads import Heads
@@ -51,41 +55,6 @@ _DIM_TEXT: RGB = (170, 170, 170)
 _VECTOR: RGB = (0, 220, 255)
 _CENTER: RGB = (255, 255, 255)
 _SIDE_OF = {i: side for side, idx in KEYPOINTS_BY_SIDE.items() for i in idx}
-
-# An "inferno"-like colour map: black, purple, red, orange, pale yellow.
-_ANCHORS = np.array([(0, 0, 4), (87, 16, 110), (188, 55, 84), (249, 142, 9), (252, 255, 164)], np.float64)
-_LUT = np.stack(
-    [np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_ANCHORS)), _ANCHORS[:, c]) for c in range(3)], axis=1
-).astype(np.uint8)
-
-
-def _font(size: int) -> Any:  # noqa: ANN401 - FreeTypeFont or the bitmap fallback
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: fixed-size bitmap font
-        return ImageFont.load_default()
-
-
-def _upsample(heat: np.ndarray, side: int) -> np.ndarray:
-    """Bilinear (G, G) -> (side, side) with the decoder's convention: grid cell i is at crop
-    position i / G (output pixel p samples grid position (p + 0.5) * G / side)."""
-    grid = heat.shape[0]
-    pos = np.clip((np.arange(side) + 0.5) * grid / side, 0, grid - 1)
-    i0 = np.minimum(np.floor(pos).astype(int), grid - 2)
-    w = pos - i0
-    rows = heat[i0] * (1 - w)[:, None] + heat[i0 + 1] * w[:, None]
-    return rows[:, i0] * (1 - w)[None, :] + rows[:, i0 + 1] * w[None, :]
-
-
-def _colorize(heat: np.ndarray, background: np.ndarray, side: int) -> Image.Image:
-    """`heat` (G, G) in [0, 1] as colour over a dimmed grey `background` (side x side x 3 uint8)."""
-    h = np.clip(_upsample(heat.astype(np.float64), side), 0.0, 1.0)
-    colour = _LUT[np.clip(h * 255.0 + 0.5, 0, 255).astype(np.uint8)].astype(np.float64)
-    alpha = np.sqrt(h)[..., None] * 0.9  # sqrt: faint evidence stays visible
-    grey = background.astype(np.float64).mean(axis=2, keepdims=True) * 0.55
-    out = grey * (1 - alpha) + colour * alpha
-    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB")
-
 
 def _to_panel(y: float, x: float, grid: int, side: int) -> tuple[float, float]:
     """Grid position (cell i at crop position i / G, as in the decoder) to panel pixels (x, y)."""
@@ -172,7 +141,7 @@ def render_explanation(crop_rgb: np.ndarray, heads: Heads, decoded: Decoded, *, 
     r, c = divmod(k, COLUMNS)
     px = GAP + c * (SMALL + GAP)
     py = top + r * (SMALL + LABEL_H + GAP)
-    bar = np.repeat(_LUT[None, ::2], 10, axis=0)
+    bar = np.repeat(COLOR_MAP[None, ::2], 10, axis=0)
     canvas.paste(Image.fromarray(bar).resize((SMALL, 10)), (px, py + LABEL_H))
     draw.text((px, py + LABEL_H + 12), "0   heat (sigmoid)   1", fill=_DIM_TEXT, font=small_font)
     legend = [("maps scaled to max", _DIM_TEXT), ("cyan ring: regressed", _VECTOR),
@@ -209,8 +178,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise ValueError(f"explain draws the MoveNet single-pose decoder or BlazePose; --model must be one of "
                          f"{', '.join(supported)}, not {args.model}")
     if get_entry(args.model).family == "blazepose":
-        from movenet.cli.explain_blazepose import cmd_explain_blazepose  # here: it imports this module
-
         return cmd_explain_blazepose(args)
     rgb = load_image(args.image)
     detector = api.create_detector(args.model, model_dir=args.model_dir, threads=args.threads, decoder="heads",

@@ -22,7 +22,8 @@ from PIL import Image, ImageDraw
 
 from movenet import api  # called as api.create_detector: one patch point for tests
 from movenet.calculators.rects import Rect
-from movenet.cli.explain import _colorize, _font
+from movenet.cli.heatmaps import colorize as _colorize
+from movenet.cli.heatmaps import font as _font
 from movenet.draw import draw_poses
 from movenet.families.blazepose import constants as C
 from movenet.families.blazepose.detector import BlazePoseDetector, landmark_output_names
