@@ -28,7 +28,7 @@ vertical (its y axis, pointing down as in the image). Models without 3D keypoint
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -178,6 +178,19 @@ def _midpoint(xy: np.ndarray, left: str, right: str, skeleton: Skeleton = COCO_1
     return (xy[:, skeleton.index_of(left)] + xy[:, skeleton.index_of(right)]) / 2.0
 
 
+def _side_angles(points: np.ndarray, skeleton: Skeleton,
+                 angle: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
+    """Each joint's angle on both sides (joints found by name in `skeleton`) and the two sides
+    combined, with `angle` (:func:`angle_between` in the image, :func:`angle_between_3d` in space)."""
+    out: dict[str, np.ndarray] = {}
+    for joint in _COMBINED:
+        for side in ("left", "right"):
+            a, b, c = (points[:, skeleton.index_of(n)] for n in JOINTS[f"{side}_{joint}"])
+            out[f"{side}_{joint}"] = angle(a, b, c)
+        out[joint] = stack_signal(out, (f"left_{joint}", f"right_{joint}"))
+    return out
+
+
 def angles_from_keypoints(xy: np.ndarray, skeleton: Skeleton = COCO_17) -> dict[str, np.ndarray]:
     """All angles of :data:`ANGLE_NAMES` from an ``(N, K, 2)`` keypoint array of `skeleton`
     (``NaN`` = unknown); the joints are found by name."""
@@ -185,12 +198,7 @@ def angles_from_keypoints(xy: np.ndarray, skeleton: Skeleton = COCO_17) -> dict[
     count = skeleton.num_keypoints
     if xy.ndim != 3 or xy.shape[1:] != (count, 2):
         raise ValueError(f"expected an (N, {count}, 2) keypoint array, got shape {xy.shape}")
-    out: dict[str, np.ndarray] = {}
-    for joint in _COMBINED:
-        for side in ("left", "right"):
-            a, b, c = (xy[:, skeleton.index_of(n)] for n in JOINTS[f"{side}_{joint}"])
-            out[f"{side}_{joint}"] = angle_between(a, b, c)
-        out[joint] = stack_signal(out, (f"left_{joint}", f"right_{joint}"))
+    out = _side_angles(xy, skeleton, angle_between)
     shoulders = _midpoint(xy, "left_shoulder", "right_shoulder", skeleton)
     hips = _midpoint(xy, "left_hip", "right_hip", skeleton)
     out["trunk_lean"] = tilt_from_vertical(shoulders, hips)
@@ -204,12 +212,7 @@ def angles_from_keypoints_3d(xyz: np.ndarray, skeleton: Skeleton) -> dict[str, n
     count = skeleton.num_keypoints
     if xyz.ndim != 3 or xyz.shape[1:] != (count, 3):
         raise ValueError(f"expected an (N, {count}, 3) keypoint array, got shape {xyz.shape}")
-    out: dict[str, np.ndarray] = {}
-    for joint in _COMBINED:
-        for side in ("left", "right"):
-            a, b, c = (xyz[:, skeleton.index_of(n)] for n in JOINTS[f"{side}_{joint}"])
-            out[f"{side}_{joint}"] = angle_between_3d(a, b, c)
-        out[joint] = stack_signal(out, (f"left_{joint}", f"right_{joint}"))
+    out = _side_angles(xyz, skeleton, angle_between_3d)
     shoulders = _midpoint(xyz, "left_shoulder", "right_shoulder", skeleton)
     hips = _midpoint(xyz, "left_hip", "right_hip", skeleton)
     up = hips + np.array([0.0, -1.0, 0.0])  # the model's up: y points down
