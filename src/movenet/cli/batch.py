@@ -18,7 +18,7 @@ from typing import Any
 
 from movenet.analysis.reps import EXERCISES
 from movenet.batch import BatchError, run_batch
-from movenet.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, add_model_option
+from movenet.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, add_model_option, engine_options
 from movenet.cli.common import error as _error
 from movenet.errors import MovenetError
 
@@ -38,7 +38,7 @@ def _positive_int(text: str) -> int:
 def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``batch`` command to the `subparsers` of the `movenet` parser; returns its parser."""
     p: argparse.ArgumentParser = subparsers.add_parser(
-        "batch",
+        "batch", parents=[engine_options()],
         help="a whole archive of videos and photos to pose files (Parquet), resumable, on all cores or Ray",
         description="Detect the poses in every video (one sequence each, as `movenet track`) and image (each "
                     "independent, as `movenet detect`) of the inputs, one output file per input mirroring the "
@@ -63,11 +63,6 @@ def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="recompute every input, even those already done")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (they only show on a terminal)")
     add_model_option(p)
-    p.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "openvino", "cuda"],
-                   help="inference engine (openvino: pip install 'movenet[openvino]'; cuda: onnxruntime-gpu and an "
-                        "NVIDIA GPU)")
-    p.add_argument("--precision", default="fp32", choices=["fp32", "int8", "bf16", "fp16"],
-                   help="fp32 (default, matches TF.js) or an opt-in faster mode, see docs/performance.md")
     p.add_argument("--threads", type=_positive_int, default=None,
                    help="inference threads per worker (default: cores / workers; 1 per Ray actor)")
     p.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the user "

@@ -77,7 +77,8 @@ def engine_options() -> argparse.ArgumentParser:
     """--backend and --precision (a parent parser)."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--backend", default="onnxruntime", choices=sorted(BACKENDS),
-                        help="inference engine (openvino: pip install 'movenet[openvino]')")
+                        help="inference engine (openvino: pip install 'movenet[openvino]'; cuda: onnxruntime-gpu "
+                             "and an NVIDIA GPU)")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "int8", "bf16", "fp16"],
                         help="fp32 (default, matches TF.js) or an opt-in faster mode, see docs/performance.md")
     return parser
