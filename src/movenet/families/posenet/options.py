@@ -45,10 +45,17 @@ def snap_resolution(side: int, output_stride: int) -> int:
     return (side // output_stride) * output_stride + 1
 
 
+#: Largest input side: 16x the default's area at 1025 already; beyond 4097 the letterbox's buffers
+#: alone take gigabytes (the reference has no bound and runs out of memory instead).
+MAX_INPUT_SIDE = 4097
+
+
 def _check_side(value: object, what: str) -> int:
+    where = f" {what}" if what else ""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        where = f" {what}" if what else ""
         raise ValueError(f"input_resolution{where} must be a positive whole number of pixels, got {value!r}")
+    if value > MAX_INPUT_SIDE:
+        raise ValueError(f"input_resolution{where} is at most {MAX_INPUT_SIDE} pixels, got {value}")
     return value
 
 

@@ -97,3 +97,12 @@ def test_options_are_frozen() -> None:
     opts = PoseNetOptions()
     with pytest.raises(AttributeError):
         opts.max_poses = 3  # type: ignore[misc]
+
+
+def test_an_absurd_input_resolution_is_refused_naming_the_limit() -> None:
+    from movenet.families.posenet.options import MAX_INPUT_SIDE, PoseNetOptions
+
+    PoseNetOptions(input_resolution=MAX_INPUT_SIDE)
+    for bad in (MAX_INPUT_SIDE + 1, 99999, (257, 10**9)):
+        with pytest.raises(ValueError, match=f"at most {MAX_INPUT_SIDE}"):
+            PoseNetOptions(input_resolution=bad)
