@@ -18,7 +18,14 @@ from typing import Any
 
 from movenet.analysis.reps import EXERCISES
 from movenet.batch import BatchError, run_batch
-from movenet.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, add_model_option, engine_options
+from movenet.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    add_model_option,
+    detector_flags,
+    detector_options,
+    engine_options,
+)
 from movenet.cli.common import error as _error
 from movenet.errors import MovenetError
 
@@ -38,7 +45,7 @@ def _positive_int(text: str) -> int:
 def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``batch`` command to the `subparsers` of the `movenet` parser; returns its parser."""
     p: argparse.ArgumentParser = subparsers.add_parser(
-        "batch", parents=[engine_options()],
+        "batch", parents=[engine_options(), detector_flags()],
         help="a whole archive of videos and photos to pose files (Parquet), resumable, on all cores or Ray",
         description="Detect the poses in every video (one sequence each, as `movenet track`) and image (each "
                     "independent, as `movenet detect`) of the inputs, one output file per input mirroring the "
@@ -68,12 +75,6 @@ def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the user "
                    "cache, fetched on first use)")
     p.add_argument("--no-smoothing", action="store_true", help="turn the one-euro keypoint filter off (videos)")
-    p.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
-    p.add_argument("--tracker", default=None, choices=["boundingBox", "keypoint", "none"],
-                   help="multipose: how people keep their id across frames (default boundingBox)")
-    p.add_argument("--max-poses", type=int, default=None, help="multipose, posenet: at most this many people")
-    p.add_argument("--multipose-max-dim", type=int, default=None,
-                   help="multipose: longer side of the network input, a multiple of 32 (default 256)")
     p.add_argument("--min-score", type=float, default=0.3,
                    help="--analyze: ignore keypoints scoring below this (default 0.3)")
     p.set_defaults(func=cmd_batch)
@@ -100,8 +101,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         summary = run_batch(
             args.inputs, args.out, model=args.model, workers=args.workers, format=args.format, backend=args.backend,
             precision=args.precision, threads=args.threads, smoothing=not args.no_smoothing,
-            min_pose_score=args.min_pose_score, tracker=args.tracker, max_poses=args.max_poses,
-            multipose_max_dimension=args.multipose_max_dim, model_dir=args.model_dir, analyze=args.analyze,
+            model_options=detector_options(args), model_dir=args.model_dir, analyze=args.analyze,
             min_score=args.min_score, ray=args.ray, force=args.force,
             progress=False if args.no_progress else None, log=_error_line)
     except (BatchError, ValueError) as exc:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from movenet.families.movenet.decode import Target, check_target
 from movenet.io.images import example_image_path
 from movenet.registry import MODEL_NAMES, MODELS, models_with_option, option_names
 from movenet.runtime import BACKENDS
@@ -19,12 +20,14 @@ __all__ = [
     "EXIT_OK",
     "Progress",
     "add_model_option",
+    "detector_flags",
     "detector_options",
     "engine_options",
     "error",
     "example_image",
     "model_names",
     "parse_resolution",
+    "parse_target",
 ]
 
 #: 0 success, 2 bad input or usage (other inputs are still processed), 1 other errors.
@@ -84,6 +87,33 @@ def engine_options() -> argparse.ArgumentParser:
     return parser
 
 
+def detector_flags() -> argparse.ArgumentParser:
+    """The model options the commands share, as flags (a parent parser); :func:`detector_options`
+    turns the ones given into detector options and rejects those the chosen model does not take."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
+    parser.add_argument("--tracker", default=None, choices=["boundingBox", "keypoint", "none"],
+                        help="multipose: how people keep their id across frames (default boundingBox)")
+    parser.add_argument("--max-poses", type=int, default=None,
+                        help="multipose, posenet: at most this many people (posenet: > 1 = multi-person decoding)")
+    parser.add_argument("--multipose-max-dim", type=int, default=None,
+                        help="multipose: longer side of the network input, a multiple of 32 (default 256)")
+    parser.add_argument("--decoder", choices=["graph", "heads"], default=None,
+                        help="single-pose: decode in the graph (default) or from its four heads in NumPy (same "
+                             "poses; allows --target)")
+    parser.add_argument("--target", type=parse_target, default=None, metavar="center|largest|X,Y",
+                        help="single-pose: who to follow: the person nearest the centre (default), the largest, "
+                             "or the one nearest the pixel X,Y (implies --decoder heads)")
+    parser.add_argument("--score-threshold", type=float, default=None,
+                        help="posenet, multi-person: a person's root keypoint needs this heatmap score (0.5)")
+    parser.add_argument("--nms-radius", type=float, default=None,
+                        help="posenet, multi-person: skip a person whose keypoint is within this many network-"
+                             "input pixels of the same keypoint of a person already found (20)")
+    parser.add_argument("--input-resolution", type=parse_resolution, default=None, metavar="SIDE|WxH",
+                        help="posenet: network input size, snapped to 16k+1 (default 257)")
+    return parser
+
+
 #: argparse destination -> detector option, for the options the subcommands share.
 _OPTION_OF = {"min_pose_score": "min_pose_score", "tracker": "tracker", "max_poses": "max_poses",
               "multipose_max_dim": "multipose_max_dimension", "decoder": "decoder", "target": "target",
@@ -103,13 +133,27 @@ def parse_resolution(text: str) -> int | tuple[int, int]:
     return sides[0] if len(sides) == 1 else (sides[0], sides[1])
 
 
+def parse_target(text: str) -> Target:
+    """'center', 'largest' or 'X,Y' (image pixels) from the command line."""
+    if text in ("center", "largest"):
+        return text  # type: ignore[return-value]
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected center, largest or X,Y, got {text!r}")
+    try:
+        return check_target((float(parts[0]), float(parts[1])))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+
 def _flag(dest: str) -> str:
     return "--" + dest.replace("_", "-")
 
 
 def detector_options(args: argparse.Namespace, **fixed: Any) -> dict[str, Any]:
     """The detector options the user gave (flags left unset are not passed, so the model's own
-    defaults apply), plus `fixed`. ``--tracker none`` means no tracking (None); ``--segmentation
+    defaults apply), plus `fixed`. ``--tracker none`` means no tracking; ``--segmentation
     DIR`` turns the mask on. A flag the chosen model does not take is a ValueError naming the
     flag and the models that take it (checked here, before any network is loaded)."""
     options: dict[str, Any] = {}
@@ -119,7 +163,7 @@ def detector_options(args: argparse.Namespace, **fixed: Any) -> dict[str, Any]:
         if value is not None:
             if option == "enable_segmentation":
                 value = True  # the flag's value is the folder the masks go to
-            options[option] = None if (option == "tracker" and value == "none") else value
+            options[option] = value  # --tracker none: the detectors take "none" as no tracking
             flags[option] = _flag(dest)
     if "target" in options and "decoder" not in options:
         options["decoder"] = "heads"  # --target implies the NumPy decoder, which chooses the person

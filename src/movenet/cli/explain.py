@@ -22,13 +22,13 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from movenet import api  # called as api.create_detector: one patch point for tests
-from movenet.cli.common import model_names
+from movenet.cli.common import model_names, parse_target
 from movenet.cli.explain_blazepose import cmd_explain_blazepose
 from movenet.cli.heatmaps import COLOR_MAP
 from movenet.cli.heatmaps import colorize as _colorize
 from movenet.cli.heatmaps import font as _font
 from movenet.draw import SIDE_COLORS
-from movenet.families.movenet.decode import Decoded, Target, center_candidates, check_target, decode
+from movenet.families.movenet.decode import Decoded, center_candidates, decode
 from movenet.families.movenet.heads import Heads
 from movenet.families.movenet.singlepose import SinglePoseDetector
 from movenet.io.images import load_image
@@ -36,7 +36,7 @@ from movenet.ops.crop_and_resize import crop_and_resize
 from movenet.registry import canonical_model_name, get_entry, option_names
 from movenet.types import KEYPOINT_NAMES, KEYPOINTS_BY_SIDE, NUM_KEYPOINTS, SKELETON_EDGES
 
-__all__ = ["add_explain_parser", "cmd_explain", "parse_target", "render_explanation"]
+__all__ = ["add_explain_parser", "cmd_explain", "render_explanation"]
 
 RGB = tuple[int, int, int]
 
@@ -149,19 +149,6 @@ def render_explanation(crop_rgb: np.ndarray, heads: Heads, decoded: Decoded, *, 
     for i, (text, colour) in enumerate(legend):
         draw.text((px, py + LABEL_H + 34 + 16 * i), text, fill=colour, font=small_font)
     return canvas
-
-
-def parse_target(text: str) -> Target:
-    """'center', 'largest' or 'X,Y' (image pixels) from the command line."""
-    if text in ("center", "largest"):
-        return text  # type: ignore[return-value]
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"expected center, largest or X,Y, got {text!r}")
-    try:
-        return check_target((float(parts[0]), float(parts[1])))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _movenet_models() -> list[str]:

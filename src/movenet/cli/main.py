@@ -34,14 +34,14 @@ from movenet.cli.common import (
     EXIT_OK,
     Progress,
     add_model_option,
+    detector_flags,
     detector_options,
     engine_options,
     example_image,
-    parse_resolution,
 )
 from movenet.cli.common import error as _error
 from movenet.cli.eval import add_eval_parser
-from movenet.cli.explain import add_explain_parser, parse_target
+from movenet.cli.explain import add_explain_parser
 from movenet.cli.serve import add_serve_parser
 from movenet.draw import draw_poses, draw_segmentation
 from movenet.errors import ImageError, ModelFileError, MovenetError
@@ -248,32 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     backend_options = engine_options()
 
-    common = argparse.ArgumentParser(add_help=False, parents=[backend_options])
+    common = argparse.ArgumentParser(add_help=False, parents=[backend_options, detector_flags()])
     common.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "
                         "or the user cache, fetched on first use)")
     common.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
     add_model_option(common)
     common.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
-    common.add_argument("--min-pose-score", type=float, default=None, help="drop poses below this score (0.25)")
-    common.add_argument("--tracker", default=None, choices=["boundingBox", "keypoint", "none"],
-                        help="multipose: how people keep their id across frames (default boundingBox)")
-    common.add_argument("--max-poses", type=int, default=None,
-                        help="multipose, posenet: at most this many people (posenet: > 1 = multi-person decoding)")
-    common.add_argument("--multipose-max-dim", type=int, default=None,
-                        help="multipose: longer side of the network input, a multiple of 32 (default 256)")
-    common.add_argument("--decoder", choices=["graph", "heads"], default=None,
-                        help="single-pose: decode in the graph (default) or from its four heads in NumPy (same "
-                             "poses; allows --target)")
-    common.add_argument("--target", type=parse_target, default=None, metavar="center|largest|X,Y",
-                        help="single-pose: who to follow: the person nearest the centre (default), the largest, "
-                             "or the one nearest the pixel X,Y (implies --decoder heads)")
-    common.add_argument("--score-threshold", type=float, default=None,
-                        help="posenet, multi-person: a person's root keypoint needs this heatmap score (0.5)")
-    common.add_argument("--nms-radius", type=float, default=None,
-                        help="posenet, multi-person: skip a person whose keypoint is within this many network-"
-                             "input pixels of the same keypoint of a person already found (20)")
-    common.add_argument("--input-resolution", type=parse_resolution, default=None, metavar="SIDE|WxH",
-                        help="posenet: network input size, snapped to 16k+1 (default 257)")
 
     det = sub.add_parser("detect", parents=[common], help="detect the pose in images (each independent)")
     det.add_argument("inputs", nargs="*", metavar="INPUT",

@@ -200,3 +200,21 @@ def test_analyze_writes_each_analysis_and_one_summary(tmp_path: Path) -> None:
     summary = list(csv.DictReader((tmp_path / "out" / "_analysis_summary.csv").open()))
     assert [r["source"] for r in summary] == ["videos/tfjs_squats.mp4"]
     assert int(summary[0]["reps"]) == 3 and summary[0]["exercise"] == "squat"
+
+
+def test_model_flags_reach_the_model_as_in_detect(tmp_path: Path) -> None:
+    """The model flags are the ones `movenet detect` has (one shared group): PoseNet multi-person
+    with its own thresholds gives what detect gives with the same flags; a flag the model does not
+    take is a usage error naming it, before anything is written."""
+    get_network("posenet")
+    photo = SHARED_DATA / "stills" / "tfjs_three_people.jpg"
+    flags = ("--model", "posenet", "--max-poses", "4", "--score-threshold", "0.3", "--nms-radius", "30",
+             "--input-resolution", "353")
+    rc, rows = _batch([photo], tmp_path / "out", *flags, "--workers", "1")
+    assert rc == 0
+    table = pq.read_table(tmp_path / "out" / _row_of(rows, photo)["output"])
+    reference = reference_frames(photo, "image", tmp_path, *flags)
+    assert len(reference[0]["poses"]) > 1  # the flags chose multi-person decoding
+    assert_same_as_reference(table, reference)
+    assert main(["batch", str(photo), "--out", str(tmp_path / "bad"), "--nms-radius", "3", "--no-progress"]) == 2
+    assert not (tmp_path / "bad").exists()
