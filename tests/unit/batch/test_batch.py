@@ -17,16 +17,9 @@ from conftest import SHARED_DATA, get_network
 
 # End to end on real clips and photos, compared with `movenet track`/`detect`: slow, so
 # outside the fast loop (-m "not parity").
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, pytest.mark.usefixtures("shared_data", "lightning_network")]
 
 pq = pytest.importorskip("pyarrow.parquet", reason="the batch extra (pyarrow) is not installed")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_data_and_weights() -> None:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder {SHARED_DATA} is absent")
-    get_network("lightning")
 
 
 @pytest.fixture(scope="module")

@@ -15,23 +15,16 @@ import pytest
 
 from movenet.cli.main import main
 
-from conftest import REPO, SHARED_DATA, get_network
+from conftest import REPO, SHARED_DATA
 
 # Each case runs whole batches of real clips through worker processes: slow, so outside the
 # fast loop (-m "not parity").
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, pytest.mark.usefixtures("shared_data", "lightning_network")]
 
 pq = pytest.importorskip("pyarrow.parquet", reason="the batch extra (pyarrow) is not installed")
 
 CLIP = SHARED_DATA / "videos" / "mmpose_street_walk_5frames.mp4"
 PHOTO = SHARED_DATA / "stills" / "tfjs_pose.jpg"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_data_and_weights() -> None:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder {SHARED_DATA} is absent")
-    get_network("lightning")
 
 
 @pytest.fixture()

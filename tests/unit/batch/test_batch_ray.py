@@ -13,22 +13,15 @@ import pytest
 
 from movenet.batch import run_batch
 
-from conftest import SHARED_DATA, get_network
+from conftest import SHARED_DATA
 
 # Whole real clips through a local Ray instance: slow, so outside the fast loop.
-pytestmark = [pytest.mark.ray, pytest.mark.parity]
+pytestmark = [pytest.mark.ray, pytest.mark.parity, pytest.mark.usefixtures("shared_data", "lightning_network")]
 # Loopback only: Ray binds its single-machine mode to 127.0.0.1 (as on macOS) instead of this
 # machine's network address. Read when Ray is imported, so set before.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'movenet[ray]')")
 pq = pytest.importorskip("pyarrow.parquet", reason="the batch extra (pyarrow) is not installed")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_data_and_weights() -> None:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder {SHARED_DATA} is absent")
-    get_network("lightning")
 
 
 @pytest.fixture(scope="module")
