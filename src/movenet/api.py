@@ -45,22 +45,22 @@ UNSET: Any = _Unset()
 
 
 def load_network(name: str, model_dir: str | Path | None = None, *, backend: str = "onnxruntime",
-                 threads: int | None = None, precision: str = "fp32") -> Network:
+                 threads: int | None = None, precision: str = "fp32", spin_wait: bool = True) -> Network:
     """The catalog graph `name` loaded on `backend` at `precision` (converted, or for int8
-    quantised with its family's calibration inputs, once)."""
+    quantised with its family's calibration inputs, once); `spin_wait` as in EngineOptions."""
     calibration = None
     if precision == "int8":
         entry = entry_for_graph(name)
         if entry is not None and entry.calibration is not None:
             calibration = entry.calibration(name)
     return store.load_network(name, model_dir, backend=backend, threads=threads, precision=precision,
-                              calibration=calibration)
+                              calibration=calibration, spin_wait=spin_wait)
 
 
 def _load_graph(name: str, engine: EngineOptions) -> Network:
     # Looked up at call time, so tests can stand in for the module's load_network.
     return load_network(name, engine.model_dir, backend=engine.backend, threads=engine.threads,
-                        precision=engine.precision)
+                        precision=engine.precision, spin_wait=engine.spin_wait)
 
 
 def networks_for(engine: EngineOptions) -> Networks:
@@ -95,7 +95,7 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = UNSET,
                     tracker: str | None = UNSET, tracker_config: TrackerConfig | Mapping[str, Any] | None = UNSET,
                     max_poses: int | None = UNSET, multipose_max_dimension: int = UNSET,
                     decoder: str = UNSET, target: Target = UNSET, precision: str = "fp32",
-                    **options: Any) -> PoseDetector:
+                    spin_wait: bool = True, **options: Any) -> PoseDetector:
     """Build a detector for `model`.
 
     model: "lightning" (default, 192x192, fastest), "thunder" (256x256, most accurate), or
@@ -105,7 +105,9 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = UNSET,
     $MOVENET_MODEL_DIR, else the user cache, fetched on first use); backend ("onnxruntime" or
     "openvino"), threads (intra-op threads); precision: "fp32" (default, matches TF.js), "int8"
     (quantised, any backend), "bf16" or "fp16" (backend="openvino" on CPUs with the
-    instructions): faster, less exact; docs/performance.md.
+    instructions): faster, less exact; docs/performance.md; spin_wait (default True): ONNX
+    Runtime's idle worker threads busy-wait, fastest when the process has the cores to itself;
+    False where it shares them (the server does).
 
     Options of every MoveNet model:
     enable_smoothing: one-euro smoothing of keypoints over time (needs timestamps; default on).
@@ -134,6 +136,7 @@ def create_detector(model: str = "lightning", *, enable_smoothing: bool = UNSET,
                  tracker_config=tracker_config, max_poses=max_poses,
                  multipose_max_dimension=multipose_max_dimension, decoder=decoder, target=target, **options)
     family_options = make_options(entry.name, given)  # fail on bad options before the (slower) load
-    engine = EngineOptions(backend=backend, threads=threads, precision=precision, model_dir=model_dir)
+    engine = EngineOptions(backend=backend, threads=threads, precision=precision, model_dir=model_dir,
+                           spin_wait=spin_wait)
     return entry.build(entry.name, family_options, networks_for(engine))
 

@@ -84,13 +84,17 @@ class EngineOptions:
 
     backend: "onnxruntime" (default) or "openvino"; threads: intra-op threads (None: all cores);
     precision: "fp32" (default, matches TF.js), "int8", "bf16", "fp16" (docs/performance.md);
-    model_dir: folder with the TF.js model files (default $MOVENET_MODEL_DIR, else the cache).
+    model_dir: folder with the TF.js model files (default $MOVENET_MODEL_DIR, else the cache);
+    spin_wait: ONNX Runtime's worker threads busy-wait between operators (default; the fastest
+    when the process has the cores to itself). False lets them sleep: what a process sharing its
+    cores wants, e.g. the server next to a browser on the same laptop.
     """
 
     backend: str = "onnxruntime"
     threads: int | None = None
     precision: str = "fp32"
     model_dir: str | Path | None = None
+    spin_wait: bool = True
 
     def __post_init__(self) -> None:
         check_precision(self.precision, self.backend)

@@ -158,7 +158,7 @@ def model_path(name: str, model_dir: str | Path | None = None, precision: str = 
 
 def load_network(name: str, model_dir: str | Path | None = None, *, backend: str = "onnxruntime",
                  threads: int | None = None, precision: str = "fp32",
-                 calibration: Calibration | None = None) -> Network:
+                 calibration: Calibration | None = None, spin_wait: bool = True) -> Network:
     """The graph `name`, converted if needed and loaded on `backend`.
 
     precision: "fp32" (default, matches TF.js), "int8" (quantised file, any backend; needs the
@@ -171,4 +171,4 @@ def load_network(name: str, model_dir: str | Path | None = None, *, backend: str
     check_model_precision(name, precision)
     inference_precision = precision if precision in _COMPUTE_PRECISIONS else "fp32"
     return create_backend(model_path(name, model_dir, precision, calibration=calibration), backend=backend,
-                          threads=threads, inference_precision=inference_precision)
+                          threads=threads, inference_precision=inference_precision, spin_wait=spin_wait)

@@ -41,18 +41,20 @@ class BackendUnavailableError(MovenetError, ImportError):
     """A known backend whose engine is not installed (e.g. ``openvino`` without ``pip install openvino``)."""
 
 
-#: Called as ``factory(model_path, threads)``, plus ``inference_precision=`` for a precision other
-#: than "fp32" (only for backends whose `INFERENCE_PRECISIONS` entry lists it).
+#: Called as ``factory(model_path, threads, spin_wait=...)``, plus ``inference_precision=`` for a
+#: precision other than "fp32" (only for backends whose `INFERENCE_PRECISIONS` entry lists it).
 BackendFactory = Callable[..., Backend]
 
 
-def _onnxruntime(model_path: Path, threads: int | None) -> Backend:
+def _onnxruntime(model_path: Path, threads: int | None, *, spin_wait: bool = True) -> Backend:
     from movenet.runtime.onnxruntime import OnnxRuntimeBackend  # lazily: only the engine asked for is imported
 
-    return OnnxRuntimeBackend(model_path, threads=threads)
+    return OnnxRuntimeBackend(model_path, threads=threads, spin_wait=spin_wait)
 
 
-def _openvino(model_path: Path, threads: int | None, inference_precision: str = "fp32") -> Backend:
+def _openvino(model_path: Path, threads: int | None, *, spin_wait: bool = True,
+              inference_precision: str = "fp32") -> Backend:
+    del spin_wait  # OpenVINO's CPU plugin manages its own thread waiting
     try:
         from movenet.runtime.openvino import OpenVinoBackend  # optional dependency, imported on demand
     except ImportError as exc:
@@ -61,12 +63,12 @@ def _openvino(model_path: Path, threads: int | None, inference_precision: str = 
     return OpenVinoBackend(model_path, threads=threads, inference_precision=inference_precision)
 
 
-def _cuda(model_path: Path, threads: int | None) -> Backend:
+def _cuda(model_path: Path, threads: int | None, *, spin_wait: bool = True) -> Backend:
     try:
         from movenet.runtime.cuda import OnnxRuntimeCudaBackend
     except ImportError as exc:
         raise BackendUnavailableError(f"backend 'cuda' is not available: {exc}") from exc
-    return OnnxRuntimeCudaBackend(model_path, threads=threads)
+    return OnnxRuntimeCudaBackend(model_path, threads=threads, spin_wait=spin_wait)
 
 
 BACKENDS: dict[str, BackendFactory] = {"onnxruntime": _onnxruntime, "openvino": _openvino, "cuda": _cuda}
@@ -115,8 +117,9 @@ def check_backend(backend: str, inference_precision: str = "fp32") -> None:
 
 
 def create_backend(model_path: str | Path, backend: str = "onnxruntime", threads: int | None = None, *,
-                   inference_precision: str = "fp32") -> Backend:
-    """Load `model_path` on the named backend; `threads` = intra-op threads (None: engine default).
+                   inference_precision: str = "fp32", spin_wait: bool = True) -> Backend:
+    """Load `model_path` on the named backend; `threads` = intra-op threads (None: engine default);
+    `spin_wait`: whether ONNX Runtime's worker threads busy-wait between operators.
 
     inference_precision: "fp32" (default), or a reduced compute precision the backend applies
     (see `INFERENCE_PRECISIONS`); ValueError when the backend or the CPU cannot run it.
@@ -126,5 +129,5 @@ def create_backend(model_path: str | Path, backend: str = "onnxruntime", threads
         raise ValueError(f"threads must be >= 1, got {threads}")
     factory = BACKENDS[backend]
     if inference_precision == "fp32":
-        return factory(Path(model_path), threads)
-    return factory(Path(model_path), threads, inference_precision=inference_precision)
+        return factory(Path(model_path), threads, spin_wait=spin_wait)
+    return factory(Path(model_path), threads, spin_wait=spin_wait, inference_precision=inference_precision)

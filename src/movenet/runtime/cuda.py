@@ -23,13 +23,16 @@ class OnnxRuntimeCudaBackend:
 
     name = "cuda"
 
-    def __init__(self, model_path: Path, threads: int | None = None, device_id: int = 0) -> None:
+    def __init__(self, model_path: Path, threads: int | None = None, device_id: int = 0, *,
+                 spin_wait: bool = True) -> None:
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
         if threads is not None:  # threads of the CPU fallback
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
+        if not spin_wait:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = [("CUDAExecutionProvider", {"device_id": device_id}), "CPUExecutionProvider"]
         try:
             self._session = ort.InferenceSession(str(model_path), opts, providers=providers)
@@ -40,6 +43,7 @@ class OnnxRuntimeCudaBackend:
         self.input_name = self._session.get_inputs()[0].name
         self.output_names = [o.name for o in self._session.get_outputs()]
         self.threads = threads
+        self.spin_wait = spin_wait
 
     def run(self, inputs: np.ndarray) -> list[np.ndarray]:
         return list(self._session.run(self.output_names, {self.input_name: inputs}))

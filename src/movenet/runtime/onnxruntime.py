@@ -15,13 +15,15 @@ class OnnxRuntimeBackend:
 
     name = "onnxruntime"
 
-    def __init__(self, model_path: Path, threads: int | None = None) -> None:
+    def __init__(self, model_path: Path, threads: int | None = None, *, spin_wait: bool = True) -> None:
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3  # warnings about folded constants are noise for users
         if threads is not None:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
+        if not spin_wait:  # idle workers sleep instead of spinning: leaves the cores to other processes
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # ORT raises its own exception types for bad files
@@ -29,6 +31,7 @@ class OnnxRuntimeBackend:
         self.input_name = self._session.get_inputs()[0].name
         self.output_names = [o.name for o in self._session.get_outputs()]
         self.threads = threads
+        self.spin_wait = spin_wait
 
     def run(self, inputs: np.ndarray) -> list[np.ndarray]:
         return list(self._session.run(self.output_names, {self.input_name: inputs}))

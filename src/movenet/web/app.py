@@ -142,7 +142,10 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
         raise ValueError(f"max_body_bytes must be positive, got {max_body_bytes}")
     if max_pixels < 1:
         raise ValueError(f"max_pixels must be positive, got {max_pixels}")
-    pool = NetworkPool(EngineOptions(threads=threads, model_dir=model_dir), network_loader)
+    # The server shares its cores (event loop, image decoding, other clients, often the browser
+    # itself): its inference threads sleep when idle rather than spin (benchmarks/live_page.py:
+    # at the same 30 fps, the server's CPU for Lightning went from 1.04 to 0.47 cores).
+    pool = NetworkPool(EngineOptions(threads=threads, model_dir=model_dir, spin_wait=False), network_loader)
     server = ServerState(pool, model_dir, max_body_bytes, max_pixels, frame_hook)
     for name in preload:
         build_detector(canonical_model_name(name), pool.networks())

@@ -231,7 +231,7 @@ class StreamConfig:
         """A fresh detector (no temporal state) on the pool's shared networks (loaded on first use)."""
         engine = self.engine()
         engine = EngineOptions(backend=engine.backend, threads=pool.default.threads, precision=engine.precision,
-                               model_dir=pool.default.model_dir)
+                               model_dir=pool.default.model_dir, spin_wait=pool.default.spin_wait)
         return build_detector(self.model, pool.networks(engine), **self.detector_options())
 
     def to_json(self) -> dict[str, Any]:

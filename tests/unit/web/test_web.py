@@ -398,3 +398,21 @@ def test_serve_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (options["host"], options["port"]) == ("127.0.0.1", 8123)
     assert app.state.movenet.max_body_bytes == 512 * 1024
     assert options["ws_max_size"] > 512 * 1024
+
+
+def test_the_server_lets_idle_inference_threads_sleep() -> None:
+    """The server shares its cores (event loop, decoding, the browser on the same machine): its
+    ONNX Runtime sessions are built with spinning off, the library's own default keeps it on;
+    the outputs are the same either way."""
+    get_network("lightning")
+    import movenet
+    from movenet.web.options import StreamConfig
+
+    server = create_app().state.movenet
+    served = StreamConfig(model="lightning").build(server.pool)
+    assert isinstance(served, SinglePoseDetector) and served.network.spin_wait is False
+    library = movenet.create_detector("lightning")
+    assert isinstance(library, SinglePoseDetector) and library.network.spin_wait is True
+    frame = np.asarray(Image.open(example_image()).convert("RGB"))
+    ours, theirs = served.estimate_poses(frame), library.estimate_poses(frame)
+    assert [(k.x, k.y, k.score) for k in ours[0].keypoints] == [(k.x, k.y, k.score) for k in theirs[0].keypoints]

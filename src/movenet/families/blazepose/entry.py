@@ -66,7 +66,7 @@ def _landmarks_without_mask(model: str, engine: EngineOptions) -> Network:
     check_model_precision(model, engine.precision)
     path = onnx_model_path(model, engine.model_dir, variant=NO_SEGMENTATION_VARIANT,
                            drop_outputs=(SEGMENTATION_OUTPUT,))
-    return create_backend(path, backend=engine.backend, threads=engine.threads)
+    return create_backend(path, backend=engine.backend, threads=engine.threads, spin_wait=engine.spin_wait)
 
 
 def build_blazepose(model: str, options: BlazePoseModelOptions, networks: Networks) -> PoseDetector:

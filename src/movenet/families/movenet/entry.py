@@ -19,7 +19,8 @@ __all__ = ["MODELS", "build_multipose", "build_singlepose"]
 
 
 def _heads(model: str, engine: EngineOptions) -> Network:
-    return load_heads_network(model, engine.model_dir, backend=engine.backend, threads=engine.threads)
+    return load_heads_network(model, engine.model_dir, backend=engine.backend, threads=engine.threads,
+                              spin_wait=engine.spin_wait)
 
 
 def build_singlepose(model: str, options: SinglePoseOptions, networks: Networks) -> PoseDetector:

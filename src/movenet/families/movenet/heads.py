@@ -140,11 +140,11 @@ def heads_onnx_path(name: str, model_dir: str | Path | None = None) -> Path:
 
 
 def load_heads_network(name: str, model_dir: str | Path | None = None, *, backend: str = "onnxruntime",
-                       threads: int | None = None) -> Network:
+                       threads: int | None = None, spin_wait: bool = True) -> Network:
     """The single-pose network `name` whose outputs are the graph output, then the four heads."""
     if name not in ("lightning", "thunder"):
         raise ValueError(f"heads are only defined for the single-pose models, not {name!r}")
-    return create_backend(heads_onnx_path(name, model_dir), backend=backend, threads=threads)
+    return create_backend(heads_onnx_path(name, model_dir), backend=backend, threads=threads, spin_wait=spin_wait)
 
 
 def head_output_indices(output_names: Sequence[str]) -> list[int] | None:
