@@ -269,3 +269,43 @@ def test_allowed_hosts_of_the_serve_command() -> None:
     assert host_allowed("10.1.2.3:8000", hosts, any_ip=any_ip) and host_allowed("[fe80::1]:8000", hosts, any_ip=True)
     assert not host_allowed("evil.example:8000", hosts, any_ip=any_ip)
     assert host_allowed("anything.example", ["*"]) and host_allowed(None, [])
+
+
+# --- the stream reads ahead: replies stay in order, and careless clients cost nothing lasting ----
+
+
+def test_stream_replies_in_order_with_frames_and_messages_interleaved(server: ServeProcess) -> None:
+    frame = _example_jpeg()
+    with _connect(server, "?model=lightning") as ws:
+        assert _reply(ws)["type"] == "hello"
+        ws.send(json.dumps({"type": "ping"}))
+        for i in range(6):
+            ws.send(pack_frame(frame, {"id": i, "timestamp_ms": 33 * i}))
+            if i == 2:
+                ws.send("not json")
+        replies = [_reply(ws) for _ in range(8)]
+    assert [(r["type"], r.get("id")) for r in replies] == [
+        ("pong", None), ("poses", 0), ("poses", 1), ("poses", 2), ("error", None), ("poses", 3), ("poses", 4),
+        ("poses", 5)]
+    assert [r["timestamp_ms"] for r in replies if r["type"] == "poses"] == [33 * i for i in range(6)]
+
+
+def test_clients_that_leave_or_never_read_do_not_hold_the_server(server: ServeProcess) -> None:
+    mark = server.log_mark()
+    frame = _example_jpeg()
+    with _connect(server, "?model=lightning") as ws:  # leaves with 30 frames unanswered
+        _reply(ws)
+        for i in range(30):
+            ws.send(pack_frame(frame, {"id": i}))
+    with _connect(server, "?model=lightning", max_queue=1) as ws:  # sends, never reads its replies
+        _reply(ws)
+        for i in range(40):
+            ws.send(pack_frame(frame, {"id": i}))
+        _still_serves(server)  # while that stream's replies pile up unread
+        time.sleep(1)
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{server.base}/healthz", timeout=10).json()["streams"] != 0:
+        assert time.monotonic() < deadline, "streams were not closed"
+        time.sleep(0.2)
+    _still_serves(server)
+    _assert_no_traceback(server.log_since(mark))
