@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from movenet.api import PoseDetector
 from movenet.errors import ModelFileError
 from movenet.io.results import frame_record
@@ -86,7 +84,7 @@ class StreamSession:
         self.id = next(server.stream_ids)
 
     def handle_frame(self, data: bytes, received_ms: float) -> dict[str, Any]:
-        """Decode and detect one frame (runs in the threadpool); the reply message."""
+        """Decode and detect one frame (runs in the stream's worker thread); the reply message."""
         frame_id = None
         try:
             header, image = split_frame_message(data)
@@ -121,7 +119,8 @@ class StreamSession:
                 log.exception("frame_hook failed")
         return reply
 
-    async def handle_text(self, text: str) -> dict[str, Any]:
+    def handle_text(self, text: str) -> dict[str, Any]:
+        """Answer one control message (runs in the stream's worker thread, in order with the frames)."""
         try:
             message = parse_json(text, "text message")
         except ApiError as exc:
@@ -143,7 +142,7 @@ class StreamSession:
             except ValueError as exc:
                 return {"type": "error", **error_body(422, str(exc)), "id": None}
             try:
-                await run_in_threadpool(config.build, self.server.pool)  # loads its networks now
+                config.build(self.server.pool)  # loads its networks now
             except ModelFileError as exc:
                 return {"type": "error", **error_body(503, str(exc)), "id": None}
             except ValueError as exc:  # e.g. decoder="heads" at precision int8

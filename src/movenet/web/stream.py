@@ -9,10 +9,10 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import WebSocket
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
 import movenet
@@ -29,12 +29,11 @@ log = logging.getLogger("movenet.web")
 PROTOCOL_VERSION = 1
 
 
-#: Messages read ahead of the one being answered. The page keeps two frames in flight; reading the
-#: next while one is inferred takes receiving, decoding the reply's JSON and sending it off the
-#: inference's path (BlazePose heavy: 3 ms of 56 per frame). Beyond it the socket holds the rest.
+#: Messages accepted ahead of the one being answered. The page keeps two frames in flight; each
+#: stream's worker thread answers them back to back, so receiving, sending and the event loop's
+#: wake-ups stay off the inference's path (BlazePose heavy on the live page: 3 ms of 56 per frame).
+#: Beyond it the socket holds the rest: a client that does not read its replies is held up.
 READ_AHEAD = 2
-
-_END = None  # the reader's last item: the client left
 
 
 async def _send(websocket: WebSocket, text: str) -> bool:
@@ -48,9 +47,9 @@ async def _send(websocket: WebSocket, text: str) -> bool:
 async def run_stream(websocket: WebSocket, server: ServerState) -> None:
     """Serve one accepted WebSocket until the client leaves (its query parameters set the initial config).
 
-    Three tasks, one way: a reader queues the incoming messages (at most `READ_AHEAD`), the
-    answering loop takes them in order (frames in the threadpool, one at a time: the session's
-    temporal state needs them in order), a writer sends the replies in that same order."""
+    The reader hands each message to the stream's own worker thread (one: the session's temporal
+    state needs the frames in order) as soon as it arrives, at most `READ_AHEAD` ahead; the writer
+    sends the answers in that same order."""
     try:
         config = StreamConfig().updated(dict(websocket.query_params))
     except ValueError as exc:
@@ -66,76 +65,78 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
     if not await _send(websocket, json.dumps(hello)):
         return
     log.info("stream %d opened (%s)", session.id, config.model)
-    inbox: asyncio.Queue[tuple[Mapping[str, Any], float] | None] = asyncio.Queue(maxsize=READ_AHEAD)
-    # Bounded both ways: a client that sends without reading its replies is held up by the socket.
-    outbox: asyncio.Queue[tuple[str, int | None] | None] = asyncio.Queue(maxsize=READ_AHEAD)
-    reader = asyncio.create_task(_read(websocket, inbox, session.opened))
-    gone = asyncio.Event()  # set by the writer: the client left, or the stream was closed
-    writer = asyncio.create_task(_write(websocket, outbox, gone))
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"movenet-stream-{session.id}")
+    answers: asyncio.Queue[asyncio.Future[Answer]] = asyncio.Queue(maxsize=READ_AHEAD)
+    reader = asyncio.create_task(_read(websocket, answers, worker, session, server))
     try:
-        while not gone.is_set():
-            item = await inbox.get()
-            if item is _END:
-                break
-            answer = await _answer(session, server, *item)
-            if answer is not None:
-                await outbox.put(answer)
-                if answer[1] is not None:  # closing: nothing after this reply
-                    break
+        await _write(websocket, answers)
     finally:
         reader.cancel()
-        try:
-            outbox.put_nowait(_END)  # the writer sends what is queued, then stops
-        except asyncio.QueueFull:
-            writer.cancel()  # stuck on a client that does not read
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(reader, writer, return_exceptions=True)
+            await reader
+        worker.shutdown(wait=False, cancel_futures=True)  # a frame being answered finishes in its thread
     log.info("stream %d closed after %d frames", session.id, session.frames)
 
 
-async def _read(websocket: WebSocket, inbox: asyncio.Queue[tuple[Mapping[str, Any], float] | None],
-                opened: float) -> None:
+#: A reply as JSON text, and the close code when the stream ends after it.
+Answer = tuple[str, int | None]
+
+_LEFT: Answer = ("", 1000)  # the reader's last answer: the client left (nothing is sent)
+
+
+async def _read(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answer]], worker: ThreadPoolExecutor,
+                session: StreamSession, server: ServerState) -> None:
+    loop = asyncio.get_running_loop()
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
-            await inbox.put((message, (time.monotonic() - opened) * 1000))
+            received_ms = (time.monotonic() - session.opened) * 1000
+            await answers.put(loop.run_in_executor(worker, _answer, session, server, message, received_ms))
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
-    await inbox.put(_END)
+    left = loop.create_future()
+    left.set_result(_LEFT)
+    await answers.put(left)
 
 
-async def _write(websocket: WebSocket, outbox: asyncio.Queue[tuple[str, int | None] | None],
-                 gone: asyncio.Event) -> None:
-    # Once the client is gone (or the stream closed) the replies still queued are dropped, so that
-    # the answering loop never waits on a full outbox.
-    while (item := await outbox.get()) is not _END:
-        if gone.is_set():
-            continue
-        text, close_code = item
+async def _write(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answer]]) -> None:
+    while True:
+        text, close_code = await (await answers.get())
+        if (text, close_code) == _LEFT:
+            return
+        if not text:
+            continue  # a message with nothing to answer
         if not await _send(websocket, text):
-            gone.set()
-        elif close_code is not None:
-            gone.set()
+            return
+        if close_code is not None:
             await websocket.close(code=close_code)
+            return
 
 
-async def _answer(session: StreamSession, server: ServerState, message: Mapping[str, Any],
-                  received_ms: float) -> tuple[str, int | None] | None:
-    """The reply to one message as JSON text, and the close code when the stream must end after it."""
+def _answer(session: StreamSession, server: ServerState, message: Mapping[str, Any], received_ms: float) -> Answer:
+    """The answer to one message (in the stream's worker thread)."""
+    try:
+        return _answer_message(session, server, message, received_ms)
+    except Exception as exc:  # keep the stream (and the server) going; log the bug
+        log.exception("stream %d: a message failed", session.id)
+        return _error_text(500, f"internal error: {type(exc).__name__}"), None
+
+
+def _answer_message(session: StreamSession, server: ServerState, message: Mapping[str, Any],
+                    received_ms: float) -> Answer:
     data, text = message.get("bytes"), message.get("text")
     if data is not None:
         if len(data) > server.max_body_bytes:
             return _error_text(413, f"frame message is {len(data):,} bytes; the limit is "
                                     f"{server.max_body_bytes:,}"), 1009
-        # Detection and the reply's JSON both in the worker thread (ONNX Runtime releases the GIL).
-        return await run_in_threadpool(lambda: json.dumps(session.handle_frame(data, received_ms))), None
+        return json.dumps(session.handle_frame(data, received_ms)), None
     if text is not None:
         if len(text) > MAX_HEADER_BYTES:
             return _error_text(413, "text message too long"), 1009
-        return json.dumps(await session.handle_text(text)), None
-    return None
+        return json.dumps(session.handle_text(text)), None
+    return "", None  # neither: nothing to answer
 
 
 def _error_text(status: int, message: str) -> str:
