@@ -111,7 +111,8 @@ async def _write(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Ans
         if not await _send(websocket, text):
             return
         if close_code is not None:
-            await websocket.close(code=close_code)
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # it may be gone already
+                await websocket.close(code=close_code)
             return
 
 
