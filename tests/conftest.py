@@ -45,21 +45,23 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-_networks: dict[str, object] = {}
+_networks: dict[tuple[str, int | None], object] = {}
 
 
-def get_network(name: str):  # noqa: ANN201 - Backend
-    """The converted network for `name`, loaded once per session; skip when the weights are absent."""
-    if name not in _networks:
+def get_network(name: str, threads: int | None = None):  # noqa: ANN201 - Backend
+    """The converted network for `name` (on `threads` intra-op threads), loaded once per session;
+    skip when the weights are absent."""
+    key = (name, threads)
+    if key not in _networks:
         from movenet.models.fetch import model_files
         from movenet.models.store import load_network
 
         try:
             model_files(name, fetch=False)
         except ModelFileError as exc:
-            pytest.skip(f"MoveNet weights not available ({exc}); run `movenet models fetch`")
-        _networks[name] = load_network(name)
-    return _networks[name]
+            pytest.skip(f"{name} weights not available ({exc}); run `movenet models fetch`")
+        _networks[key] = load_network(name, threads=threads)
+    return _networks[key]
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ import numpy as np
 
 __all__ = [
     "TRANSFORMS",
+    "case_image",
     "crop",
     "dark",
     "double",
@@ -139,3 +140,12 @@ TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "dark": dark,
     "grey": grey,
 }
+
+
+def case_image(case: str, data: Path) -> np.ndarray:
+    """The input of a fixture case ``"kind/REL[#transform]"``: the image at ``data / REL``, with the
+    named transform applied."""
+    _, _, rest = case.partition("/")
+    rel, _, transform = rest.partition("#")
+    image = load_rgb(data / rel)
+    return TRANSFORMS[transform](image) if transform else image

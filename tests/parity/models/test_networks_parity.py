@@ -26,30 +26,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from movenet.errors import ModelFileError
 from movenet.models.catalog import get_spec
 
-from conftest import FIXTURES, SHARED_DATA
+from conftest import FIXTURES, SHARED_DATA, get_network
 from network_inputs import CASES, array_sha256, network_input, output_views
 
 FIXTURE = FIXTURES / "networks" / "raw_outputs.npz"
 RELATIVE_BAR = 1e-4
 SPREAD_FACTOR = 3.0
 GRAPHS = list(dict.fromkeys(c.graph for c in CASES))
-_networks: dict[str, object] = {}
 
 
 def _network(graph: str):  # noqa: ANN202 - Backend
-    if graph not in _networks:
-        from movenet.models.fetch import model_files
-        from movenet.models.store import load_network
-
-        try:
-            model_files(graph, fetch=False)
-        except ModelFileError as exc:
-            pytest.skip(f"{graph} weights not available ({exc}); run `movenet models fetch`")
-        _networks[graph] = load_network(graph, threads=1)
-    return _networks[graph]
+    return get_network(graph, threads=1)
 
 
 def _names(graph: str) -> list[str]:

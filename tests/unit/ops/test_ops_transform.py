@@ -22,7 +22,7 @@ from movenet.families.blazepose.landmarks import landmark_input
 from movenet.ops.transform import image_transform
 
 from conftest import FIXTURES, SHARED_DATA
-from transforms import TRANSFORMS, load_rgb, rgb_sha256
+from transforms import case_image, load_rgb, rgb_sha256
 
 ORACLE = FIXTURES / "oracle"
 IDENTITY = (1, 0, 0, 0, 1, 0, 0, 0)
@@ -187,10 +187,7 @@ def _oracle_fixture(name: str) -> dict:
 
 
 def _case_image(case: str) -> np.ndarray:
-    kind, _, rest = case.partition("/")
-    rel, _, transform = rest.partition("#")
-    image = load_rgb(SHARED_DATA / rel)
-    return TRANSFORMS[transform](image) if transform else image
+    return case_image(case, SHARED_DATA)
 
 
 @pytest.mark.parity

@@ -19,7 +19,7 @@ import pytest
 from movenet.families.blazepose.detector import BlazePoseDetector
 
 from conftest import FIXTURES, SHARED_DATA, get_network
-from transforms import TRANSFORMS, load_rgb, rgb_sha256
+from transforms import case_image, rgb_sha256
 
 pytestmark = pytest.mark.parity
 
@@ -33,10 +33,7 @@ MIN_SCORE = 0.5
 
 
 def load_case(case: str) -> np.ndarray:
-    _, _, rest = case.partition("/")
-    rel, _, transform = rest.partition("#")
-    image = load_rgb(SHARED_DATA / rel)
-    return TRANSFORMS[transform](image) if transform else image
+    return case_image(case, SHARED_DATA)
 
 
 def blazepose_detector(model: str, **options: object) -> BlazePoseDetector:

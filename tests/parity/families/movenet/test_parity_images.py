@@ -16,17 +16,14 @@ from movenet.families.movenet.constants import INPUT_SIZES
 from movenet.families.movenet.singlepose import SinglePoseDetector
 
 from conftest import FIXTURES, SHARED_DATA, get_network
-from transforms import TRANSFORMS, load_rgb, rgb_sha256
+from transforms import case_image, rgb_sha256
 
 TOL_PX = 1.0
 MIN_SCORE = 0.3
 
 
 def _load_case(case: str) -> np.ndarray:
-    kind, _, rest = case.partition("/")
-    rel, _, transform = rest.partition("#")
-    image = load_rgb(SHARED_DATA / rel)
-    return TRANSFORMS[transform](image) if transform else image
+    return case_image(case, SHARED_DATA)
 
 
 def _run(model: str) -> tuple[list[float], list[float], list[str]]:

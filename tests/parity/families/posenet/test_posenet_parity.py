@@ -23,7 +23,7 @@ from movenet.families.posenet.letterbox import letterbox
 from movenet.types import KEYPOINT_NAMES, Pose
 
 from conftest import FIXTURES, SHARED_DATA, get_network
-from transforms import TRANSFORMS, load_rgb, rgb_sha256
+from transforms import case_image, load_rgb, rgb_sha256
 
 TOL_PX = 1.0
 MIN_SCORE = 0.5   # the keypoints the reference scores >= 0.5 must match within TOL_PX ...
@@ -43,10 +43,7 @@ def _need_data() -> None:
 
 
 def _image(frame: dict[str, Any]) -> np.ndarray:
-    _, _, rest = frame["case"].partition("/")
-    rel, _, transform = rest.partition("#")
-    image = load_rgb(SHARED_DATA / rel)
-    image = TRANSFORMS[transform](image) if transform else image
+    image = case_image(frame["case"], SHARED_DATA)
     assert rgb_sha256(image) == frame["rgb_sha256"], f"input of {frame['case']} differs from the oracle's"
     return image
 

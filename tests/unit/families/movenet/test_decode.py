@@ -23,7 +23,7 @@ from movenet.families.movenet.singlepose import SinglePoseDetector
 from movenet.types import KEYPOINT_INDEX, NUM_KEYPOINTS, Pose
 
 from conftest import FIXTURES, SHARED_DATA, get_network
-from transforms import TRANSFORMS, load_rgb, rgb_sha256
+from transforms import case_image, load_rgb, rgb_sha256
 
 MODELS = ["lightning", "thunder"]
 CONFIDENT = 0.3
@@ -52,10 +52,7 @@ def _need_shared() -> None:
 
 
 def _load_case(case: str) -> np.ndarray:
-    _, _, rest = case.partition("/")
-    rel, _, transform = rest.partition("#")
-    image = load_rgb(SHARED_DATA / rel)
-    return TRANSFORMS[transform](image) if transform else image
+    return case_image(case, SHARED_DATA)
 
 
 def _as_array(poses: list[Pose]) -> np.ndarray | None:
