@@ -22,6 +22,7 @@ from movenet.batch.manifest import MANIFEST_FIELDS, is_complete, manifest_path, 
 from movenet.batch.outputs import sweep_temporaries
 from movenet.batch.settings import FORMATS, BatchError, DetectorOptions, TaskOptions, package_version
 from movenet.batch.task import output_path
+from movenet.registry import option_names
 
 __all__ = ["BatchSummary", "run_batch"]
 
@@ -167,6 +168,17 @@ def _full_row(row: dict[str, Any], options: TaskOptions, item: InputItem | None,
     return full
 
 
+def _smoothing_given(model: str, smoothing: bool) -> bool | None:
+    """``enable_smoothing`` as given: False where the model has the switch and smoothing is off,
+    else not given. Smoothing is a setting of the command, as in track (PoseNet has none)."""
+    if smoothing:
+        return None
+    try:
+        return False if "enable_smoothing" in option_names(model) else None
+    except ValueError:  # an unknown model: the options check names it
+        return False
+
+
 def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.PathLike[str], *,
               model: str = "lightning", workers: int | None = None, format: str = "parquet",
               backend: str = "onnxruntime", precision: str = "fp32", threads: int | None = None,
@@ -209,7 +221,7 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
     from movenet.batch.progress import BatchProgress
 
     start = time.perf_counter()
-    given = {"enable_smoothing": None if smoothing else False, "min_pose_score": min_pose_score,
+    given = {"enable_smoothing": _smoothing_given(model, smoothing), "min_pose_score": min_pose_score,
              "tracker": tracker, "max_poses": max_poses, "multipose_max_dimension": multipose_max_dimension,
              **(model_options or {})}
     options = TaskOptions(

@@ -211,3 +211,15 @@ def test_model_flags_reach_the_model_as_in_detect(tmp_path: Path) -> None:
     assert_same_as_reference(table, reference)
     assert main(["batch", str(photo), "--out", str(tmp_path / "bad"), "--nms-radius", "3", "--no-progress"]) == 2
     assert not (tmp_path / "bad").exists()
+
+
+def test_no_smoothing_is_ignored_by_a_model_without_smoothing(tmp_path: Path) -> None:
+    """--no-smoothing is a setting of the command, as in `movenet track`: PoseNet has no filter,
+    so the run goes ahead (it stopped with "enable_smoothing does not apply" before)."""
+    get_network("posenet")
+    clip = SHARED_DATA / "videos" / "mmpose_street_walk_5frames.mp4"
+    rc, rows = _batch([clip], tmp_path / "out", "--model", "posenet", "--no-smoothing", "--workers", "1")
+    assert rc == 0 and _row_of(rows, clip)["status"] == "done"
+    table = pq.read_table(tmp_path / "out" / _row_of(rows, clip)["output"])
+    assert_same_as_reference(table, reference_frames(clip, "video", tmp_path, "--model", "posenet",
+                                                     "--no-smoothing"))
