@@ -173,7 +173,7 @@ class BlazePoseDetector:
         roi = self._roi
         if roi is None:
             roi = self.detect_roi(rgb)
-            if roi is None:
+            if roi is None or not _usable(roi):
                 self.reset()
                 return []
         result = self.run_landmarks(rgb, roi)
@@ -188,8 +188,11 @@ class BlazePoseDetector:
             landmarks, auxiliary, world = filtered.landmarks, filtered.auxiliary, filtered.world
         else:
             landmarks, auxiliary, world = result.landmarks, result.auxiliary, result.world
-        self._roi = roi_from_points((float(auxiliary[0, 0]), float(auxiliary[0, 1])),
-                                    (float(auxiliary[1, 0]), float(auxiliary[1, 1])), width, height)
+        next_roi = roi_from_points((float(auxiliary[0, 0]), float(auxiliary[0, 1])),
+                                   (float(auxiliary[1, 0]), float(auxiliary[1, 1])), width, height)
+        # Two coinciding auxiliary points give an empty ROI, on which the reference throws on
+        # every later frame; here the next frame runs the person detector instead.
+        self._roi = next_roi if _usable(next_roi) else None
         mask = result.mask
         if mask is not None and self.options.smooth_segmentation:
             mask = self._smooth_mask(mask)
@@ -218,3 +221,9 @@ class BlazePoseDetector:
             mask = mask.copy()  # the caller may change it; the state must not
         return [Pose(keypoints=keypoints, score=result.pose_score, keypoints_3d=keypoints_3d, segmentation=mask,
                      skeleton=BLAZEPOSE_33)]
+
+
+def _usable(roi: Rect) -> bool:
+    """Whether the landmark network can be run on `roi`: a finite rectangle of positive size."""
+    values = (roi.x_center, roi.y_center, roi.width, roi.height, roi.rotation)
+    return bool(np.isfinite(values).all()) and roi.width > 0 and roi.height > 0

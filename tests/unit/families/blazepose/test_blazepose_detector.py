@@ -172,6 +172,28 @@ def test_lost_pose_resets_and_the_detector_runs_again() -> None:
     assert len(poses) == 1 and poses[0].segmentation.shape == mask_shape
 
 
+def test_coinciding_auxiliary_points_do_not_jam_the_tracker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty next ROI (both auxiliary points on one spot) drops the track: the next frame runs
+    the person detector instead of failing on that ROI on every frame from then on."""
+    import dataclasses
+
+    image = _pose_jpg()
+    det = _detector("lite")
+    real = det.run_landmarks
+
+    def collapsed(rgb: np.ndarray, roi: object):  # noqa: ANN202 - the real pass, its two points merged
+        result = real(rgb, roi)
+        auxiliary = result.auxiliary.copy()
+        auxiliary[1] = auxiliary[0]
+        return dataclasses.replace(result, auxiliary=auxiliary)
+
+    monkeypatch.setattr(det, "run_landmarks", collapsed)
+    assert len(det.estimate_poses(image, 0)) == 1
+    assert det.roi is None
+    monkeypatch.setattr(det, "run_landmarks", real)
+    assert len(det.estimate_poses(image, 33.3)) == 1 and det.roi is not None
+
+
 def test_create_by_name() -> None:
     import movenet
 
