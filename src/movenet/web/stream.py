@@ -8,9 +8,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -29,10 +27,10 @@ log = logging.getLogger("movenet.web")
 PROTOCOL_VERSION = 1
 
 
-#: Messages accepted ahead of the one being answered. The page keeps two frames in flight; each
-#: stream's worker thread answers them back to back, so receiving, sending and the event loop's
-#: wake-ups stay off the inference's path (BlazePose heavy on the live page: 3 ms of 56 per frame).
-#: Beyond it the socket holds the rest: a client that does not read its replies is held up.
+#: Messages handed to the stream's worker thread ahead of the reply being sent. The page keeps two
+#: frames in flight; the worker answers them back to back, so receiving, sending and the event
+#: loop's wake-ups stay off the inference's path (BlazePose heavy on the live page: 3 ms of 56 per
+#: frame). Beyond it the socket holds the rest: a client that does not read its replies is held up.
 READ_AHEAD = 2
 
 
@@ -66,10 +64,11 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
         return
     log.info("stream %d opened (%s)", session.id, config.model)
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"movenet-stream-{session.id}")
-    answers: asyncio.Queue[asyncio.Future[Answer]] = asyncio.Queue(maxsize=READ_AHEAD)
-    reader = asyncio.create_task(_read(websocket, answers, worker, session, server))
+    answers: asyncio.Queue[asyncio.Future[Answer] | None] = asyncio.Queue()
+    slots = asyncio.Semaphore(READ_AHEAD)  # taken when a message is handed over, given back once answered
+    reader = asyncio.create_task(_read(websocket, answers, slots, worker, session, server))
     try:
-        await _write(websocket, answers)
+        await _write(websocket, answers, slots)
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -81,33 +80,41 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
 #: A reply as JSON text, and the close code when the stream ends after it.
 Answer = tuple[str, int | None]
 
-_LEFT: Answer = ("", 1000)  # the reader's last answer: the client left (nothing is sent)
 
-
-async def _read(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answer]], worker: ThreadPoolExecutor,
-                session: StreamSession, server: ServerState) -> None:
+async def _read(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answer] | None],
+                slots: asyncio.Semaphore, worker: ThreadPoolExecutor, session: StreamSession,
+                server: ServerState) -> None:
+    """Hand each message to the worker (None queued last: the client left or the stream ends)."""
     loop = asyncio.get_running_loop()
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
+            data, text = message.get("bytes"), message.get("text")
+            if data is None and text is None:
+                continue
+            await slots.acquire()
+            too_long = _too_long(data, text, server.max_body_bytes)
+            if too_long is not None:  # answered at once; nothing after it is read
+                done = loop.create_future()
+                done.set_result((too_long, 1009))
+                answers.put_nowait(done)
+                break
             received_ms = (time.monotonic() - session.opened) * 1000
-            await answers.put(loop.run_in_executor(worker, _answer, session, server, message, received_ms))
+            answers.put_nowait(loop.run_in_executor(worker, _answer, session, data, text, received_ms))
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
-    left = loop.create_future()
-    left.set_result(_LEFT)
-    await answers.put(left)
+    except Exception:  # a bug: end the stream (the writer must not wait for ever), log it
+        log.exception("stream %d: reading failed", session.id)
+    answers.put_nowait(None)
 
 
-async def _write(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answer]]) -> None:
-    while True:
-        text, close_code = await (await answers.get())
-        if (text, close_code) == _LEFT:
-            return
-        if not text:
-            continue  # a message with nothing to answer
+async def _write(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answer] | None],
+                 slots: asyncio.Semaphore) -> None:
+    while (answer := await answers.get()) is not None:
+        text, close_code = await answer
+        slots.release()
         if not await _send(websocket, text):
             return
         if close_code is not None:
@@ -116,28 +123,23 @@ async def _write(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Ans
             return
 
 
-def _answer(session: StreamSession, server: ServerState, message: Mapping[str, Any], received_ms: float) -> Answer:
-    """The answer to one message (in the stream's worker thread)."""
+def _too_long(data: bytes | None, text: str | None, max_bytes: int) -> str | None:
+    """The error reply for a message over its size limit, or None."""
+    if data is not None and len(data) > max_bytes:
+        return _error_text(413, f"frame message is {len(data):,} bytes; the limit is {max_bytes:,}")
+    if text is not None and len(text) > MAX_HEADER_BYTES:
+        return _error_text(413, "text message too long")
+    return None
+
+
+def _answer(session: StreamSession, data: bytes | None, text: str | None, received_ms: float) -> Answer:
+    """The answer to one frame (bytes) or control message (text), in the stream's worker thread."""
     try:
-        return _answer_message(session, server, message, received_ms)
+        reply = session.handle_frame(data, received_ms) if data is not None else session.handle_text(text or "")
+        return json.dumps(reply), None
     except Exception as exc:  # keep the stream (and the server) going; log the bug
         log.exception("stream %d: a message failed", session.id)
         return _error_text(500, f"internal error: {type(exc).__name__}"), None
-
-
-def _answer_message(session: StreamSession, server: ServerState, message: Mapping[str, Any],
-                    received_ms: float) -> Answer:
-    data, text = message.get("bytes"), message.get("text")
-    if data is not None:
-        if len(data) > server.max_body_bytes:
-            return _error_text(413, f"frame message is {len(data):,} bytes; the limit is "
-                                    f"{server.max_body_bytes:,}"), 1009
-        return json.dumps(session.handle_frame(data, received_ms)), None
-    if text is not None:
-        if len(text) > MAX_HEADER_BYTES:
-            return _error_text(413, "text message too long"), 1009
-        return json.dumps(session.handle_text(text)), None
-    return "", None  # neither: nothing to answer
 
 
 def _error_text(status: int, message: str) -> str:
