@@ -125,12 +125,18 @@ def _warp(image: np.ndarray, t: np.ndarray, rows: range, cols: range, interpolat
     xs: np.ndarray = np.arange(cols.start, cols.stop, dtype=dtype)[None, :]
     ys: np.ndarray = np.arange(rows.start, rows.stop, dtype=dtype)[:, None]
     one = dtype(1)
-    # projection = t6*x + t7*y + 1 (in wasm a double literal; the float32 operands make the
-    # double sum round to the float32 sum).
-    proj = (t[6] * xs + t[7] * ys) + one
-    with np.errstate(divide="ignore", invalid="ignore"):
-        in_x = ((t[0] * xs + t[1] * ys) + t[2]) / proj
-        in_y = ((t[3] * xs + t[4] * ys) + t[5]) / proj
+    affine = t[6] == 0 and t[7] == 0  # every pose pipeline: the projection is exactly 1
+    if affine:  # dividing by 1 is exact: the same values without the two divisions
+        proj = None
+        in_x = (t[0] * xs + t[1] * ys) + t[2]
+        in_y = (t[3] * xs + t[4] * ys) + t[5]
+    else:
+        # projection = t6*x + t7*y + 1 (in wasm a double literal; the float32 operands make the
+        # double sum round to the float32 sum).
+        proj = (t[6] * xs + t[7] * ys) + one
+        with np.errstate(divide="ignore", invalid="ignore"):
+            in_x = ((t[0] * xs + t[1] * ys) + t[2]) / proj
+            in_y = ((t[3] * xs + t[4] * ys) + t[5]) / proj
     in_x, in_y = np.broadcast_arrays(in_x, in_y)
     if fill_mode == "nearest":
         in_x = np.maximum(dtype(0), np.minimum(in_x, dtype(width - 1)))
@@ -157,7 +163,7 @@ def _warp(image: np.ndarray, t: np.ndarray, rows: range, cols: range, interpolat
         bottom *= wy0
         top += bottom
         out = top.astype(_F32, copy=False)
-    if np.any(proj == 0):  # infinite coordinates: the fill value
+    if proj is not None and np.any(proj == 0):  # infinite coordinates: the fill value
         out[np.broadcast_to(proj == 0, out.shape[:2])] = fill
     return out
 
