@@ -37,8 +37,7 @@ BLAZEPOSE_GRAPHS: tuple[str, ...] = ("blazepose-detector", "blazepose-lite", "bl
 #: The PoseNet graph (MobileNetV1, multiplier 0.75, output stride 16, float32).
 POSENET_GRAPHS: tuple[str, ...] = ("posenet",)
 
-#: ONNX output names of the BlazePose networks, in ``Backend.run`` order (see the module docstring).
-BLAZEPOSE_DETECTOR_OUTPUTS: tuple[str, ...] = ("person",)
+#: ONNX output names of the BlazePose landmark networks, in ``Backend.run`` order (see the module docstring).
 BLAZEPOSE_LANDMARK_OUTPUTS: tuple[str, ...] = (
     "ld_3d", "output_poseflag", "activation_heatmap", "world_3d", "activation_segmentation")
 #: ONNX output names of PoseNet, in ``Backend.run`` order.

@@ -168,7 +168,6 @@ def load_network(name: str, model_dir: str | Path | None = None, *, backend: str
     instructions.
     """
     check_precision(precision, backend)
-    check_model_precision(name, precision)
     inference_precision = precision if precision in _COMPUTE_PRECISIONS else "fp32"
     return create_backend(model_path(name, model_dir, precision, calibration=calibration), backend=backend,
                           threads=threads, inference_precision=inference_precision, spin_wait=spin_wait)

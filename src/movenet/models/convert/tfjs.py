@@ -50,11 +50,7 @@ class TfjsNode:
 
 @dataclass
 class TfjsGraph:
-    """A loaded graph model: nodes in file order, constant values, and signature names.
-
-    `output_keys` are the signature's names for the outputs (BlazePose's ``ld_3d`` ...), in the
-    order of `output_names` (the tensors' node names).
-    """
+    """A loaded graph model: nodes in file order, constant values, and signature names."""
 
     nodes: list[TfjsNode]
     weights: dict[str, np.ndarray]
@@ -62,7 +58,6 @@ class TfjsGraph:
     output_names: list[str]
     output_shapes: list[list[int]]
     metadata: dict[str, Any]
-    output_keys: list[str] = field(default_factory=list)
 
 
 def decode_attr(value: Mapping[str, Any]) -> Any:
@@ -144,7 +139,6 @@ def read_graph_model(json_path: str | Path) -> TfjsGraph:
     ]
     signature = doc.get("signature", {})
     input_names = [v["name"].split(":")[0] for v in signature.get("inputs", {}).values()]
-    output_keys = list(signature.get("outputs", {}))
     outs = list(signature.get("outputs", {}).values())
     output_names = [v["name"].split(":")[0] for v in outs]
     output_shapes = [decode_attr({"shape": v.get("tensorShape", {})}) for v in outs]
@@ -152,5 +146,4 @@ def read_graph_model(json_path: str | Path) -> TfjsGraph:
         input_names = [n.name for n in nodes if n.op == "Placeholder"]
     meta = {k: doc.get(k) for k in ("generatedBy", "convertedBy", "format")}
     return TfjsGraph(nodes=nodes, weights=weights, input_names=input_names,
-                     output_names=output_names, output_shapes=output_shapes, metadata=meta,
-                     output_keys=output_keys)
+                     output_names=output_names, output_shapes=output_shapes, metadata=meta)
