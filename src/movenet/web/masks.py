@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from movenet.io.masks import mask_image
+
 __all__ = ["MASK_MAX_SIDE", "compact_mask", "decode_compact_mask", "with_masks"]
 
 #: Longest side of a mask in a reply, in pixels.
@@ -25,14 +27,14 @@ MASK_MAX_SIDE = 256
 
 def compact_mask(mask: np.ndarray, max_side: int = MASK_MAX_SIDE) -> dict[str, Any]:
     """`mask` (H x W probabilities in [0, 1]) as ``{"width", "height", "png_base64"}`` (see the module)."""
-    probabilities = np.clip(np.asarray(mask, dtype=np.float32), 0.0, 1.0)
+    probabilities = np.clip(np.nan_to_num(np.asarray(mask, dtype=np.float32), nan=0.0), 0.0, 1.0)
     height, width = probabilities.shape
     scale = min(1.0, max_side / max(width, height))
     image = Image.fromarray(probabilities)  # float32: mode "F"
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         image = image.resize(size, Image.Resampling.BILINEAR)
-    grey = np.rint(np.clip(np.asarray(image), 0.0, 1.0) * 255).astype(np.uint8)
+    grey = mask_image(np.asarray(image))
     buffer = io.BytesIO()
     Image.fromarray(grey).save(buffer, format="PNG")  # uint8: 8-bit grey
     return {"width": grey.shape[1], "height": grey.shape[0],
