@@ -44,10 +44,7 @@ class BlazePoseModelOptions:
     max_poses: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("enable_smoothing", "enable_segmentation", "smooth_segmentation", "reference_z"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        self.for_model("full")  # the shared checks (max_poses)
+        self.for_model("full")  # the shared checks (the switches are bools, max_poses)
 
     def for_model(self, model_type: str) -> BlazePoseOptions:
         return BlazePoseOptions(model_type=model_type, **asdict(self))

@@ -4,6 +4,7 @@ spec §1)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
 from movenet.families.blazepose.constants import MODEL_TYPES
 
@@ -35,6 +36,9 @@ class BlazePoseOptions:
     def __post_init__(self) -> None:
         if self.model_type not in MODEL_TYPES:
             raise ValueError(f"Model type must be one of lite, full or heavy,but got {self.model_type}")
+        for name in ("enable_smoothing", "enable_segmentation", "smooth_segmentation", "reference_z"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_max_poses(self.max_poses)
 
 
@@ -42,6 +46,8 @@ def check_max_poses(max_poses: int | None) -> int:
     """The reference's estimation-config check: None means 1; only 1 is allowed."""
     if max_poses is None:
         return 1
+    if isinstance(max_poses, bool) or not isinstance(max_poses, Integral):
+        raise ValueError(f"max_poses must be a whole number, got {max_poses!r}")
     if max_poses <= 0:
         raise ValueError(f"Invalid max_poses {max_poses}. Should be > 0.")
     if max_poses > 1:

@@ -65,6 +65,14 @@ def test_options_are_validated_with_the_references_messages() -> None:
         BlazePoseOptions().model_type = "lite"  # type: ignore[misc]
 
 
+def test_wrong_types_are_value_errors_naming_the_option() -> None:
+    for options, named in (({"enable_smoothing": "no"}, "enable_smoothing"), ({"max_poses": "1"}, "max_poses"),
+                           ({"max_poses": True}, "max_poses")):
+        with pytest.raises(ValueError, match=named):
+            BlazePoseOptions(**options)  # type: ignore[arg-type]
+    assert BlazePoseOptions(max_poses=np.int64(1)).max_poses == 1  # type: ignore[arg-type]
+
+
 def test_skeleton_data() -> None:
     assert BLAZEPOSE_33.num_keypoints == 33 and BLAZEPOSE_33.index["right_foot_index"] == 32
     assert len(BLAZEPOSE_33.edges) == 36 and BLAZEPOSE_33.edges.count((15, 17)) == 2  # the reference's duplicate pair
