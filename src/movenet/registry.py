@@ -52,14 +52,14 @@ def get_entry(model: str) -> ModelEntry:
 
 def option_names(model: str) -> tuple[str, ...]:
     """The options `model` accepts (besides the engine options)."""
-    return tuple(f.name for f in fields(get_entry(model).options) if f.init)
+    return tuple(f.name for f in fields(get_entry(model).options))
 
 
 def option_default(option: str) -> Any:  # noqa: ANN401 - whatever the option holds
     """The default of `option` in the first model that takes it; KeyError if none does."""
     for entry in MODELS.values():
         for f in fields(entry.options):
-            if f.name == option and f.init:
+            if f.name == option:
                 return f.default
     raise KeyError(option)
 

@@ -10,7 +10,7 @@ any other variant (which TF.js would download) is a ValueError naming what is av
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 #: Architectures, strides and multipliers the reference knows (constants.ts).
@@ -134,15 +134,17 @@ class PoseNetOptions:
     output_stride: int = SHIPPED_OUTPUT_STRIDE
     multiplier: float = SHIPPED_MULTIPLIER
     quant_bytes: int = SHIPPED_QUANT_BYTES
-    #: (width, height) after snapping: the size of the network input.
-    resolution: tuple[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
         _check_model(self.architecture, self.output_stride, self.multiplier, self.quant_bytes)
         _check_estimation(self.max_poses, self.score_threshold, self.nms_radius)
+        _resolution_sides(self.input_resolution)
+
+    @property
+    def resolution(self) -> tuple[int, int]:
+        """(width, height) after snapping: the size of the network input."""
         width, height = _resolution_sides(self.input_resolution)
-        snapped = (snap_resolution(width, self.output_stride), snap_resolution(height, self.output_stride))
-        object.__setattr__(self, "resolution", snapped)
+        return snap_resolution(width, self.output_stride), snap_resolution(height, self.output_stride)
 
     @property
     def multi_person(self) -> bool:
