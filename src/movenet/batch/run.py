@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from movenet.api import EngineOptions, build_detector, networks_for
 from movenet.batch.inputs import InputItem, collect_inputs, largest_first
 from movenet.batch.manifest import MANIFEST_FIELDS, is_complete, manifest_path, read_manifest, write_manifest
 from movenet.batch.outputs import sweep_temporaries
 from movenet.batch.settings import FORMATS, BatchError, DetectorOptions, TaskOptions, package_version
-from movenet.batch.task import output_path
+from movenet.batch.task import PoseWorker, output_path
 from movenet.registry import option_names
 
 __all__ = ["BatchSummary", "run_batch"]
@@ -146,10 +145,7 @@ def _preflight(options: TaskOptions) -> None:
     """Build one detector here, so that bad options, a missing engine (e.g. no CUDA) or missing
     model files fail once, with one line, before any worker starts (and files are fetched and
     converted once, not by every worker at the same time)."""
-    det = options.detector
-    build_detector(det.model, networks_for(EngineOptions(backend=det.backend, precision=det.precision,
-                                                         model_dir=det.model_dir, threads=1)),
-                   **det.model_options())
+    PoseWorker(options, threads=1)
 
 
 def _full_row(row: dict[str, Any], options: TaskOptions, item: InputItem | None, out: Path) -> dict[str, Any]:
@@ -162,7 +158,8 @@ def _full_row(row: dict[str, Any], options: TaskOptions, item: InputItem | None,
         if full[key] is None:
             full[key] = value
     if item is not None:
-        full.setdefault("path", item.path)
+        if full["path"] is None:
+            full["path"] = item.path
         if full["output"] is None:
             full["output"] = output_path(out, item, options).relative_to(out).as_posix()
     return full

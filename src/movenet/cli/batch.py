@@ -18,6 +18,7 @@ from typing import Any
 
 from movenet.analysis.reps import EXERCISES
 from movenet.batch import BatchError, run_batch
+from movenet.batch.settings import FORMATS
 from movenet.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
@@ -56,7 +57,7 @@ def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="folders (recursive), video/image files, glob patterns (quote them: 'a/**/*.mp4'), or .txt "
                         "lists with one path a line")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--format", default="parquet", choices=["parquet", "jsonl", "csv"],
+    p.add_argument("--format", default="parquet", choices=list(FORMATS),
                    help="parquet (default): one row per frame x person x keypoint; csv: the same rows; jsonl: "
                         "one line per frame in the `movenet track --json` frame schema")
     p.add_argument("--workers", type=_positive_int, default=None,
