@@ -111,9 +111,8 @@ def cmd_explain_blazepose(args: argparse.Namespace) -> int:
         prepared = landmark_input(rgb, roi)
         outputs = dict(zip(landmark_output_names(list(network.output_names)), network.run(prepared.tensor),
                            strict=True))
-        result = detector.run_landmarks(rgb, roi)
-        poses = detector.estimate_poses(rgb)
-    if result is None or not poses:
+        poses = detector.estimate_poses(rgb)  # a fresh detector: this ROI, then the landmark pass
+    if not poses:
         pose_flag = float(np.asarray(outputs["output_poseflag"]).reshape(-1)[0])
         raise ValueError(f"explain: the BlazePose landmark model found no pose in {args.image} "
                          f"(pose flag {pose_flag:.2f} < {C.POSE_PRESENCE_SCORE})")
