@@ -22,12 +22,22 @@ from movenet.io.results import frame_record
 from movenet.types import Pose
 
 __all__ = ["COLUMNS", "ROW_GROUP_ROWS", "PoseWriter", "open_writer", "parquet_description", "replace_atomically",
-           "temporary_path", "remove_stale_temporaries", "sweep_temporaries"]
+           "temporary_path", "remove_stale_temporaries", "sweep_temporaries", "pose_schema"]
 
 COLUMNS = ("source", "frame_index", "timestamp_ms", "person_id", "pose_score", "keypoint", "x", "y", "score")
 #: Rows buffered before a Parquet row group is written (memory stays flat on long videos).
 ROW_GROUP_ROWS = 1 << 16
 _TEMP_MARK = ".partial-"
+
+
+def pose_schema(has_z: bool, metadata: dict[str, str] | None = None) -> Any:
+    """The pyarrow schema of the tidy rows: `COLUMNS`, then ``z`` for models with one."""
+    import pyarrow as pa
+
+    types = {"source": pa.string(), "frame_index": pa.int32(), "timestamp_ms": pa.float64(),
+             "person_id": pa.int32(), "pose_score": pa.float64(), "keypoint": pa.string(), "x": pa.float64(),
+             "y": pa.float64(), "score": pa.float64(), "z": pa.float64()}
+    return pa.schema([(n, types[n]) for n in (*COLUMNS, "z") if n != "z" or has_z], metadata=metadata)
 
 
 def temporary_path(final: Path) -> Path:
@@ -144,15 +154,7 @@ class ParquetPoseWriter:
         self._count = 0
 
     def _schema(self) -> Any:
-        import pyarrow as pa
-
-        fields = [pa.field("source", pa.string()), pa.field("frame_index", pa.int32()),
-                  pa.field("timestamp_ms", pa.float64()), pa.field("person_id", pa.int32()),
-                  pa.field("pose_score", pa.float64()), pa.field("keypoint", pa.string()),
-                  pa.field("x", pa.float64()), pa.field("y", pa.float64()), pa.field("score", pa.float64())]
-        if self._rows.has_z:
-            fields.append(pa.field("z", pa.float64()))
-        return pa.schema(fields, metadata={"movenet": json.dumps(self._description)})
+        return pose_schema(bool(self._rows.has_z), metadata={"movenet": json.dumps(self._description)})
 
     def _flush(self) -> None:
         import pyarrow as pa

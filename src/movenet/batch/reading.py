@@ -8,18 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from movenet.batch.manifest import read_manifest
-from movenet.batch.outputs import COLUMNS
+from movenet.batch.outputs import pose_schema
 
 __all__ = ["read_output", "read_poses"]
-
-
-def _schema(has_z: bool) -> Any:
-    import pyarrow as pa
-
-    types = {"source": pa.string(), "frame_index": pa.int32(), "timestamp_ms": pa.float64(),
-             "person_id": pa.int32(), "pose_score": pa.float64(), "keypoint": pa.string(), "x": pa.float64(),
-             "y": pa.float64(), "score": pa.float64(), "z": pa.float64()}
-    return pa.schema([(n, types[n]) for n in (*COLUMNS, "z") if n != "z" or has_z])
 
 
 def read_output(path: str | os.PathLike[str]) -> Any:
@@ -36,7 +27,7 @@ def read_output(path: str | os.PathLike[str]) -> Any:
 
         with open(path, encoding="utf-8") as fh:
             has_z = "z" in fh.readline().strip().split(",")
-        schema = _schema(has_z)
+        schema = pose_schema(has_z)
         return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=schema)).select(schema.names)
     if path.suffix == ".jsonl":
         rows: list[dict[str, Any]] = []
@@ -49,7 +40,7 @@ def read_output(path: str | os.PathLike[str]) -> Any:
                                  "timestamp_ms": frame.get("timestamp_ms"), "person_id": pid,
                                  "pose_score": pose["score"], "keypoint": k["name"], "x": k["x"], "y": k["y"],
                                  "score": k["score"], **({"z": k["z"]} if "z" in k else {})})
-        return pa.Table.from_pylist(rows, schema=_schema(bool(rows) and "z" in rows[0]))
+        return pa.Table.from_pylist(rows, schema=pose_schema(bool(rows) and "z" in rows[0]))
     raise ValueError(f"{path}: not a batch output (.parquet, .csv or .jsonl)")
 
 
@@ -61,5 +52,5 @@ def read_poses(out: str | os.PathLike[str]) -> Any:
     rows = read_manifest(out)
     tables = [read_output(out / r["output"]) for r in rows.values() if r.get("status") in ("done", "skipped")]
     if not tables:
-        return _schema(False).empty_table()
+        return pose_schema(False).empty_table()
     return pa.concat_tables(tables, promote_options="default")
