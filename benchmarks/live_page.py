@@ -4,11 +4,12 @@
     python benchmarks/live_page.py                       # every registered model (registry), 20 s each
     python benchmarks/live_page.py --models lightning --seconds 30 --json -
 
-For each model it reports the replies per second the page drew (over the measured window, after a
-warm-up), latency (capture to drawn reply) p50/p90, the server's per-frame time, and the model's
-one-thread `movenet bench` end-to-end rate measured in the same run on frames of the same size: the
-page can reach min(camera rate, what the server sustains), so the ratio `page fps / min(30, bench
-fps)` is the figure that says whether the page keeps up. Needs the `web` extra, playwright (the
+For each model it reports the replies per second the page drew (over the measured windows, each
+after a warm-up), latency (capture to drawn reply) p50/p90, the server's per-frame time, and the
+model's one-thread `movenet bench` end-to-end rate on frames of the same size, measured in the same
+run right after each window (`--rounds` alternations, the page stopped meanwhile): the page can
+reach min(camera rate, what the server sustains), so the ratio `page fps / min(30, bench fps)`,
+the median over the rounds, is the figure that says whether the page keeps up. Needs the `web` extra, playwright (the
 python package only; no `playwright install`) and /usr/bin/chromium (or $MOVENET_CHROMIUM).
 Everything stays on the loopback interface.
 """
@@ -84,44 +85,60 @@ def start_server(port: int, threads: int | None) -> subprocess.Popen[bytes]:
     raise SystemExit("movenet serve did not start within 60 s")
 
 
-def measure_page(browser: Any, base: str, model: str, send_size: int, warmup_s: float,
-                 seconds: float) -> dict[str, Any]:
+def measure_model(browser: Any, base: str, model: str, send_size: int, warmup_s: float, seconds: float,
+                  rounds: int, frames: list[np.ndarray]) -> dict[str, Any]:
+    """`rounds` alternations of a page window (seconds / rounds of streaming, after a warm-up)
+    and the one-thread bench on `frames` while the page is stopped: the baseline is measured
+    next to each window, so that a machine whose speed drifts over a run (a shared host) does not
+    turn into a ratio; the figure is the median of the rounds' ratios."""
+    import movenet
+
+    detector = movenet.create_detector(model, threads=1)
     context = browser.new_context(viewport={"width": 1100, "height": 720})
     page = context.new_page()
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
         (base, "data:", "blob:")) else route.abort())
     page.goto(f"{base}/?model={model}")
     page.select_option("#send-size", str(send_size))
-    page.click("#start")
-    page.wait_for_function("(m) => window.poseLog.filter((e) => e.model === m).length >= 3", arg=model,
-                           timeout=120_000)
-    time.sleep(warmup_s)
-    page.evaluate("() => { window.poseLog.length = 0; }")
-    time.sleep(seconds)
-    log = page.evaluate("() => window.poseLog.map((e) => [e.model, e.received_at_ms, e.latency_ms, "
-                        "e.inference_ms, e.frame.poses.length])")
-    page.click("#stop")
+    windows, benches = [], []
+    for _ in range(rounds):
+        page.evaluate("() => { window.poseLog.length = 0; }")
+        page.click("#start")
+        page.wait_for_function("(m) => window.poseLog.filter((e) => e.model === m).length >= 3", arg=model,
+                               timeout=120_000)
+        time.sleep(warmup_s)
+        page.evaluate("() => { window.poseLog.length = 0; }")
+        time.sleep(seconds / rounds)
+        log = page.evaluate("() => window.poseLog.map((e) => [e.model, e.received_at_ms, e.latency_ms, "
+                            "e.inference_ms, e.frame.poses.length])")
+        page.click("#stop")
+        windows.append([e for e in log if e[0] == model])
+        benches.append(bench_rate(detector, frames))  # the page is stopped: the server and chromium idle
     context.close()
-    log = [e for e in log if e[0] == model]
-    if len(log) < 2:
-        return {"model": model, "replies": len(log), "fps": 0.0}
-    received = [e[1] for e in log]
-    latency = [e[2] for e in log]
+    detector.close()
+    rates = [(len(w) - 1) * 1000.0 / (w[-1][1] - w[0][1]) if len(w) >= 2 else 0.0 for w in windows]
+    every = [e for w in windows for e in w]
+    if not every:
+        return {"model": model, "replies": 0, "fps": 0.0, "bench_fps_1_thread": statistics.median(benches),
+                "page_vs_possible": 0.0}
+    latency = [e[2] for e in every]
+    ratios = [rate / min(CAMERA_FPS, bench) for rate, bench in zip(rates, benches, strict=True)]
     return {
-        "model": model, "replies": len(log),
-        "fps": (len(log) - 1) * 1000.0 / (received[-1] - received[0]),
+        "model": model, "replies": len(every), "rounds": rounds,
+        "fps": statistics.median(rates), "fps_per_round": rates,
         "latency_p50_ms": statistics.median(latency),
         "latency_p90_ms": float(np.percentile(latency, 90)),
-        "server_ms_median": statistics.median(e[3] for e in log),
-        "frames_with_pose": sum(e[4] > 0 for e in log) / len(log),
+        "server_ms_median": statistics.median(e[3] for e in every),
+        "frames_with_pose": sum(e[4] > 0 for e in every) / len(every),
+        "bench_fps_1_thread": statistics.median(benches), "bench_fps_per_round": benches,
+        "page_vs_possible": statistics.median(ratios), "ratio_per_round": ratios,
     }
 
 
-def bench_rate(model: str, frames: list[np.ndarray]) -> float:
-    """One-thread end-to-end frames/s of `estimate_poses` on these frames (as `movenet bench`)."""
-    import movenet
-
-    detector = movenet.create_detector(model, threads=1)
+def bench_rate(detector: Any, frames: list[np.ndarray]) -> float:
+    """One-thread end-to-end frames/s of `estimate_poses` on these frames, as `movenet bench`
+    (a fresh sequence: the detector is reset first)."""
+    detector.reset()
     samples = []
     for k, frame in enumerate(frames * 2):
         t0 = time.perf_counter()
@@ -133,8 +150,10 @@ def bench_rate(model: str, frames: list[np.ndarray]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=None, help="models to run (default: every registered one)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured window per model")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds streamed before measuring")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured streaming per model (all rounds)")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="page windows per model, each followed by the bench baseline (default 4)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds streamed before each window")
     parser.add_argument("--size", default="640x480", help="fake camera size WxH (default 640x480)")
     parser.add_argument("--send-size", type=int, default=320, help="the page's 'frame size sent' (px)")
     parser.add_argument("--threads", type=int, default=None, help="server inference threads")
@@ -166,14 +185,13 @@ def main(argv: list[str] | None = None) -> int:
                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                     f"--use-file-for-fake-video-capture={camera}"])
                 for model in models:
-                    row = measure_page(browser, f"http://127.0.0.1:{port}", model, args.send_size,
-                                       args.warmup, args.seconds)
-                    row["bench_fps_1_thread"] = bench_rate(model, sent)
-                    row["page_vs_possible"] = row["fps"] / min(CAMERA_FPS, row["bench_fps_1_thread"])
+                    row = measure_model(browser, f"http://127.0.0.1:{port}", model, args.send_size, args.warmup,
+                                        args.seconds, args.rounds, sent)
                     results["models"].append(row)
                     print(f"{model:>16}: page {row['fps']:5.1f} fps  latency p50 {row.get('latency_p50_ms', 0):5.0f} ms"
                           f"  p90 {row.get('latency_p90_ms', 0):5.0f} ms  bench(1 thread) "
-                          f"{row['bench_fps_1_thread']:5.1f} fps  page/min(30, bench) {row['page_vs_possible']:.2f}",
+                          f"{row['bench_fps_1_thread']:5.1f} fps  page/min(30, bench) {row['page_vs_possible']:.2f}"
+                          f"  (rounds: {', '.join(f'{r:.2f}' for r in row.get('ratio_per_round', []))})",
                           flush=True)
                 browser.close()
         finally:

@@ -58,12 +58,14 @@ def convert_image_to_tensor(
     value_range: tuple[float, float] | None = None,
     rect: Rect | None = None,
     kernel: str = "wasm",
+    threads: int | None = 1,
 ) -> ImageTensor:
     """The ``rect`` (normalized, rotated; default the whole image) of ``image`` (``H x W x C``,
     any dtype, read as float32) resampled to ``output_size`` = ``(width, height)``.
 
     ``border_mode``: ``"zero"`` or ``"replicate"``. ``value_range``: ``(lo, hi)`` to map
     0..255 to, or None to keep raw values. ``kernel``: which TF.js Transform kernel to match.
+    ``threads``: for the warp (see :func:`~movenet.ops.transform.image_transform`; same values).
     """
     if border_mode not in BORDER_MODES:
         raise ValueError(f"border_mode must be 'zero' or 'replicate', got {border_mode!r}")
@@ -74,7 +76,7 @@ def convert_image_to_tensor(
     matrix = rotated_subrect_matrix(roi, width, height, False)
     params = projective_transform(matrix, width, height, out_w, out_h)
     warped = image_transform(image, params, (out_h, out_w), interpolation="bilinear",
-                             fill_mode=BORDER_MODES[border_mode], fill_value=0.0, kernel=kernel)
+                             fill_mode=BORDER_MODES[border_mode], fill_value=0.0, kernel=kernel, threads=threads)
     if value_range is not None:
         warped = shift_image_value(warped, value_range)
     return ImageTensor(warped[None], padding, matrix)

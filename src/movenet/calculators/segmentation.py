@@ -19,16 +19,16 @@ _C1, _C2, _C3, _C4, _C5 = (_F32(c) for c in (5.68842, -0.748699, -57.8051, 291.3
 
 
 def mask_to_image(mask: np.ndarray, crop_matrix: Matrix4x4, image_width: int, image_height: int,
-                  kernel: str = "wasm") -> np.ndarray:
+                  kernel: str = "wasm", threads: int | None = 1) -> np.ndarray:
     """The crop's mask (``h x w``, or ``1 x h x w x 1``) sampled back onto the image
     (``image_height x image_width`` float32) through the inverse of the crop's matrix,
-    bilinear, 0 outside the crop."""
+    bilinear, 0 outside the crop. ``threads``: for the warp (same values)."""
     m = np.asarray(mask, dtype=_F32)
     m = m.reshape(m.shape[-3], m.shape[-2]) if m.ndim == 4 else m
     mask_h, mask_w = m.shape
     params = projective_transform(inverse_matrix(crop_matrix), mask_w, mask_h, image_width, image_height)
     out = image_transform(m[:, :, None], params, (image_height, image_width), interpolation="bilinear",
-                          fill_mode="constant", fill_value=0.0, kernel=kernel)
+                          fill_mode="constant", fill_value=0.0, kernel=kernel, threads=threads)
     return out[:, :, 0]
 
 

@@ -21,7 +21,10 @@ pipeline uses them).
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -43,6 +46,7 @@ def image_transform(
     fill_mode: str = "constant",
     fill_value: float = 0.0,
     kernel: str = "wasm",
+    threads: int | None = 1,
 ) -> np.ndarray:
     """Warp ``image`` (``H x W x C`` or ``1 x H x W x C``; any real dtype, read as float32, as
     TF.js casts the image first) with the eight projective parameters ``transform``.
@@ -72,6 +76,8 @@ def image_transform(
     out_h, out_w = (height, width) if output_size is None else (int(output_size[0]), int(output_size[1]))
     if out_h < 1 or out_w < 1:
         raise ValueError(f"output size must be positive, got {(out_h, out_w)}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1 or None, got {threads}")
     t32 = params.astype(_F32)  # the float32 transform tensor
     dtype = _F32 if kernel == "wasm" else np.float64
     fill = _F32(fill_value)
@@ -82,11 +88,42 @@ def image_transform(
     if r1 > r0 and c1 > c0:
         # Bands of rows small enough for the temporaries to stay in cache (same values).
         band = max(1, _BAND_PIXELS // (c1 - c0))
-        for start in range(r0, r1, band):
-            stop = min(start + band, r1)
-            out[start:stop, c0:c1] = _warp(image, t32.astype(dtype), range(start, stop), range(c0, c1),
-                                           interpolation, fill_mode, fill, dtype)
+        starts = list(range(r0, r1, band))
+        t = t32.astype(dtype)
+
+        def warp_bands(group: Sequence[int]) -> None:
+            for start in group:
+                stop = min(start + band, r1)
+                out[start:stop, c0:c1] = _warp(image, t, range(start, stop), range(c0, c1), interpolation,
+                                               fill_mode, fill, dtype)
+
+        workers = min(len(starts), _available_cores() if threads is None else threads)
+        groups = [starts[k::workers] for k in range(workers)]
+        if workers > 1:  # the caller's thread takes the first group, the shared pool the others
+            others = [_pool().submit(warp_bands, group) for group in groups[1:]]
+            warp_bands(groups[0])
+            for future in others:
+                future.result()
+        else:
+            warp_bands(starts)
     return out[None] if batched else out
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads that share the bands of multi-threaded warps (one pool per process)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=max(1, _available_cores() - 1), thread_name_prefix="movenet-warp")
+        return _POOL
 
 
 #: Output pixels per band of rows computed at once.

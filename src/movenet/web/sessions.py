@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from movenet.api import PoseDetector
 from movenet.errors import ModelFileError
 from movenet.io.results import frame_record
@@ -22,7 +24,7 @@ from movenet.web.messages import decode_image, parse_json, split_frame_message
 from movenet.web.networks import NetworkPool
 from movenet.web.options import StreamConfig
 
-__all__ = ["FrameEvent", "ServerState", "StreamSession"]
+__all__ = ["DecodedFrame", "FrameEvent", "ServerState", "StreamSession"]
 
 log = logging.getLogger("movenet.web")
 
@@ -35,6 +37,19 @@ class FrameEvent:
     header: dict[str, Any]
     image: bytes
     reply: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DecodedFrame:
+    """A stream frame message split and decoded: its header, JPEG/PNG bytes, RGB pixels, the
+    timestamp it will be detected at (and whether the client or the server gave it)."""
+
+    header: dict[str, Any]
+    image: bytes
+    rgb: np.ndarray
+    timestamp_ms: float
+    timestamp_source: str
+    decode_s: float
 
 
 @dataclass
@@ -83,26 +98,40 @@ class StreamSession:
         self.opened = time.monotonic()
         self.id = next(server.stream_ids)
 
-    def handle_frame(self, data: bytes, received_ms: float) -> dict[str, Any]:
-        """Decode and detect one frame (runs in the stream's worker thread); the reply message."""
+    def decode_frame(self, data: bytes, received_ms: float) -> DecodedFrame | dict[str, Any]:
+        """Split and decode one frame message (thread-safe: it may run ahead of the detection of the
+        frames before it); the error reply when it cannot be decoded."""
         frame_id = None
         try:
             header, image = split_frame_message(data)
             frame_id = header.get("id")
             timestamp = header.get("timestamp_ms")
-            source = "client" if timestamp is not None else "server"
-            if timestamp is None:
-                timestamp = received_ms
             start = time.perf_counter()
             rgb = decode_image(image, self.server.max_pixels, "frame")
+            return DecodedFrame(header, image, rgb, received_ms if timestamp is None else timestamp,
+                                "client" if timestamp is not None else "server", time.perf_counter() - start)
+        except ApiError as exc:
+            return {"type": "error", **error_body(exc.status, exc.message), "id": frame_id}
+
+    def handle_frame(self, data: bytes | DecodedFrame | dict[str, Any], received_ms: float = 0.0) -> dict[str, Any]:
+        """Detect the poses in one frame (a message, or what :meth:`decode_frame` made of it), in the
+        stream's worker thread, frames in order; the reply message."""
+        frame = self.decode_frame(data, received_ms) if isinstance(data, bytes) else data
+        if not isinstance(frame, DecodedFrame):
+            return frame  # the frame's error reply
+        frame_id = frame.header.get("id")
+        try:
+            start = time.perf_counter()
             if self.detector is None:
                 self.detector = self.config.build(self.server.pool)
-            poses = self.detector.estimate_poses(rgb, float(timestamp))
-            elapsed = (time.perf_counter() - start) * 1000
-            height, width = rgb.shape[:2]
+            poses = self.detector.estimate_poses(frame.rgb, float(frame.timestamp_ms))
+            elapsed = (time.perf_counter() - start + frame.decode_s) * 1000
+            height, width = frame.rgb.shape[:2]
             reply = {"type": "poses", "id": frame_id, "model": self.config.model, "smoothing": self.config.smoothing,
-                     "timestamp_ms": timestamp, "timestamp_source": source, "inference_ms": round(elapsed, 3),
-                     "frame": with_masks(frame_record(self.frames, None, width, height, poses, timestamp_ms=timestamp),
+                     "timestamp_ms": frame.timestamp_ms, "timestamp_source": frame.timestamp_source,
+                     "inference_ms": round(elapsed, 3),
+                     "frame": with_masks(frame_record(self.frames, None, width, height, poses,
+                                                      timestamp_ms=frame.timestamp_ms),
                                          [p.segmentation for p in poses])}
             self.frames += 1
         except ApiError as exc:
@@ -114,7 +143,7 @@ class StreamSession:
             return {"type": "error", **error_body(500, f"internal error: {type(exc).__name__}"), "id": frame_id}
         if self.server.frame_hook is not None:
             try:
-                self.server.frame_hook(FrameEvent(self.id, header, image, reply))
+                self.server.frame_hook(FrameEvent(self.id, frame.header, frame.image, reply))
             except Exception:
                 log.exception("frame_hook failed")
         return reply

@@ -8,7 +8,8 @@ import contextlib
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from typing import Any
 
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -18,7 +19,7 @@ from movenet.registry import MODEL_NAMES, get_entry
 from movenet.web.errors import error_body
 from movenet.web.messages import MAX_HEADER_BYTES
 from movenet.web.options import StreamConfig, stream_options
-from movenet.web.sessions import ServerState, StreamSession
+from movenet.web.sessions import DecodedFrame, ServerState, StreamSession
 
 __all__ = ["PROTOCOL_VERSION", "run_stream"]
 
@@ -30,7 +31,8 @@ PROTOCOL_VERSION = 1
 #: Messages handed to the stream's worker thread ahead of the reply being sent. The page keeps two
 #: frames in flight; the worker answers them back to back, so receiving, sending and the event
 #: loop's wake-ups stay off the inference's path (BlazePose heavy on the live page: 3 ms of 56 per
-#: frame). Beyond it the socket holds the rest: a client that does not read its replies is held up.
+#: frame), and the next frame is decoded while this one is detected. Beyond it the socket holds the
+#: rest: a client that does not read its replies is held up.
 READ_AHEAD = 2
 
 
@@ -64,9 +66,10 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
         return
     log.info("stream %d opened (%s)", session.id, config.model)
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"movenet-stream-{session.id}")
+    decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"movenet-decode-{session.id}")
     answers: asyncio.Queue[asyncio.Future[Answer] | None] = asyncio.Queue()
     slots = asyncio.Semaphore(READ_AHEAD)  # taken when a message is handed over, given back once answered
-    reader = asyncio.create_task(_read(websocket, answers, slots, worker, session, server))
+    reader = asyncio.create_task(_read(websocket, answers, slots, (decoder, worker), session, server))
     try:
         await _write(websocket, answers, slots)
     finally:
@@ -74,6 +77,7 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await reader
         worker.shutdown(wait=False, cancel_futures=True)  # a frame being answered finishes in its thread
+        decoder.shutdown(wait=False, cancel_futures=True)
     log.info("stream %d closed after %d frames", session.id, session.frames)
 
 
@@ -82,10 +86,12 @@ Answer = tuple[str, int | None]
 
 
 async def _read(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answer] | None],
-                slots: asyncio.Semaphore, worker: ThreadPoolExecutor, session: StreamSession,
-                server: ServerState) -> None:
-    """Hand each message to the worker (None queued last: the client left or the stream ends)."""
+                slots: asyncio.Semaphore, threads: tuple[ThreadPoolExecutor, ThreadPoolExecutor],
+                session: StreamSession, server: ServerState) -> None:
+    """Hand each message to the worker, a frame's decoding to the decoder first (None queued last:
+    the client left or the stream ends)."""
     loop = asyncio.get_running_loop()
+    decoder, worker = threads
     try:
         while True:
             message = await websocket.receive()
@@ -102,7 +108,8 @@ async def _read(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answ
                 answers.put_nowait(done)
                 break
             received_ms = (time.monotonic() - session.opened) * 1000
-            answers.put_nowait(loop.run_in_executor(worker, _answer, session, data, text, received_ms))
+            decoded = None if data is None else decoder.submit(session.decode_frame, data, received_ms)
+            answers.put_nowait(loop.run_in_executor(worker, _answer, session, decoded, text))
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     except Exception:  # a bug: end the stream (the writer must not wait for ever), log it
@@ -132,11 +139,13 @@ def _too_long(data: bytes | None, text: str | None, max_bytes: int) -> str | Non
     return None
 
 
-def _answer(session: StreamSession, data: bytes | None, text: str | None, received_ms: float) -> Answer:
-    """The answer to one frame (bytes) or control message (text), in the stream's worker thread."""
+def _answer(session: StreamSession, decoded: Future[DecodedFrame | dict[str, Any]] | None, text: str | None) -> Answer:
+    """The answer to one frame (being decoded) or control message (text), in the stream's worker thread."""
     try:
-        reply = session.handle_frame(data, received_ms) if data is not None else session.handle_text(text or "")
+        reply = session.handle_frame(decoded.result()) if decoded is not None else session.handle_text(text or "")
         return json.dumps(reply), None
+    except CancelledError:  # the stream is closing: nobody reads this answer
+        return _error_text(503, "the stream closed"), None
     except Exception as exc:  # keep the stream (and the server) going; log the bug
         log.exception("stream %d: a message failed", session.id)
         return _error_text(500, f"internal error: {type(exc).__name__}"), None

@@ -283,11 +283,15 @@ def test_stream_replies_in_order_with_frames_and_messages_interleaved(server: Se
             ws.send(pack_frame(frame, {"id": i, "timestamp_ms": 33 * i}))
             if i == 2:
                 ws.send("not json")
-        replies = [_reply(ws) for _ in range(8)]
+            if i == 3:  # frames decoded ahead of the detection: their errors still come in order
+                ws.send(pack_frame(frame[: len(frame) // 3], {"id": "cut"}))
+                ws.send(pack_frame(frame, {"id": "late", "timestamp_ms": "soon"}))
+        replies = [_reply(ws) for _ in range(10)]
     assert [(r["type"], r.get("id")) for r in replies] == [
-        ("pong", None), ("poses", 0), ("poses", 1), ("poses", 2), ("error", None), ("poses", 3), ("poses", 4),
-        ("poses", 5)]
+        ("pong", None), ("poses", 0), ("poses", 1), ("poses", 2), ("error", None), ("poses", 3), ("error", "cut"),
+        ("error", None), ("poses", 4), ("poses", 5)]  # a header it refuses: no id taken from it
     assert [r["timestamp_ms"] for r in replies if r["type"] == "poses"] == [33 * i for i in range(6)]
+    assert [r["status"] for r in replies if r["type"] == "error"] == [400, 400, 400]
 
 
 def test_clients_that_leave_or_never_read_do_not_hold_the_server(server: ServeProcess) -> None:

@@ -33,10 +33,11 @@ def detector_anchors() -> np.ndarray:
     return _ANCHORS
 
 
-def detector_input(image: np.ndarray) -> ImageTensor:
-    """The 224x224 letterboxed whole image in [-1, 1] (zero border: -1 after the shift)."""
+def detector_input(image: np.ndarray, threads: int | None = 1) -> ImageTensor:
+    """The 224x224 letterboxed whole image in [-1, 1] (zero border: -1 after the shift);
+    ``threads`` for the warp (None: all cores; the same values)."""
     return convert_image_to_tensor(image, (C.DETECTOR_INPUT_SIZE, C.DETECTOR_INPUT_SIZE), keep_aspect_ratio=True,
-                                   border_mode="zero", value_range=(-1.0, 1.0))
+                                   border_mode="zero", value_range=(-1.0, 1.0), threads=threads)
 
 
 def detections_from_output(output: np.ndarray, prepared: ImageTensor, max_poses: int = 1) -> list[Detection]:

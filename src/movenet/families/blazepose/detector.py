@@ -61,12 +61,14 @@ class BlazePoseDetector:
 
     ``options`` (a :class:`BlazePoseOptions`) or its fields as keywords, e.g.
     ``BlazePoseDetector(det, lm, model_type="heavy", enable_segmentation=True)``.
+    ``threads``: the image warps (the crops and the mask) run on up to this many threads, the
+    engine's intra-op count (None: every core); the values are the same on any number.
     Call :meth:`estimate_poses` once per frame, with increasing ``timestamp_ms`` for a video
     (smoothing needs them). Use as a context manager or call :meth:`close`.
     """
 
     def __init__(self, detector_network: Backend, landmark_network: Backend, options: BlazePoseOptions | None = None,
-                 **overrides: Any) -> None:
+                 *, threads: int | None = None, **overrides: Any) -> None:
         if options is not None and overrides:
             raise TypeError("pass either options or keyword options, not both")
         self.options = options if options is not None else BlazePoseOptions(**overrides)
@@ -78,6 +80,9 @@ class BlazePoseDetector:
         self._roi: Rect | None = None
         self._previous_mask: np.ndarray | None = None
         self._filters = LandmarkFilters()
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+        self.threads = threads
 
     @property
     def model(self) -> str:
@@ -121,7 +126,7 @@ class BlazePoseDetector:
         """Run the person detector on the whole image (HxWx3 uint8): the ROI of the best
         detection, or None when nobody is found."""
         detector, _ = self._networks()
-        prepared = detector_input(image)
+        prepared = detector_input(image, self.threads)
         detections = detections_from_output(detector.run(prepared.tensor)[0], prepared, 1)
         if not detections:
             return None
@@ -131,10 +136,10 @@ class BlazePoseDetector:
         """The landmark network on ``roi`` of ``image``, decoded to normalized image
         coordinates; None when the pose flag is below 0.5."""
         _, network = self._networks()
-        prepared = landmark_input(image, roi)
+        prepared = landmark_input(image, roi, self.threads)
         outputs: Mapping[str, np.ndarray] = dict(zip(self._landmark_names, network.run(prepared.tensor), strict=True))
         return decode_landmarks(outputs, prepared, roi, image.shape[1], image.shape[0],
-                                self.options.enable_segmentation)
+                                self.options.enable_segmentation, self.threads)
 
     def _smooth_mask(self, mask: np.ndarray) -> np.ndarray:
         previous = self._previous_mask

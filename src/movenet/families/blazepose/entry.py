@@ -74,7 +74,7 @@ def build_blazepose(model: str, options: BlazePoseModelOptions, networks: Networ
     else:
         landmarks = networks.get(f"{model}-{NO_SEGMENTATION_VARIANT}", partial(_landmarks_without_mask, model))
     return BlazePoseDetector(networks.graph(DETECTOR_GRAPH), landmarks,
-                             options.for_model(model.removeprefix("blazepose-")))
+                             options.for_model(model.removeprefix("blazepose-")), threads=networks.engine.threads)
 
 
 MODELS: tuple[ModelEntry, ...] = tuple(

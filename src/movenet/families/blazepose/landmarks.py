@@ -43,18 +43,19 @@ class LandmarkResult:
     mask: np.ndarray | None
 
 
-def landmark_input(image: np.ndarray, roi: Rect) -> ImageTensor:
-    """The 256x256 crop of the rotated ROI, letterboxed, zero border, values in [0, 1]."""
+def landmark_input(image: np.ndarray, roi: Rect, threads: int | None = 1) -> ImageTensor:
+    """The 256x256 crop of the rotated ROI, letterboxed, zero border, values in [0, 1];
+    ``threads`` for the warp (None: all cores; the same values)."""
     size = C.LANDMARK_INPUT_SIZE
     return convert_image_to_tensor(image, (size, size), keep_aspect_ratio=True, border_mode="zero",
-                                   value_range=(0.0, 1.0), rect=roi)
+                                   value_range=(0.0, 1.0), rect=roi, threads=threads)
 
 
 def decode_landmarks(outputs: Mapping[str, np.ndarray], prepared: ImageTensor, roi: Rect, image_width: int,
-                     image_height: int, with_segmentation: bool) -> LandmarkResult | None:
+                     image_height: int, with_segmentation: bool, threads: int | None = 1) -> LandmarkResult | None:
     """Decode the named landmark outputs (``ld_3d``, ``output_poseflag``,
     ``activation_heatmap``, ``world_3d``, and ``activation_segmentation`` when
-    ``with_segmentation``). None when the pose flag is below 0.5 (no pose)."""
+    ``with_segmentation``; ``threads`` for its warp). None when the pose flag is below 0.5 (no pose)."""
     pose_score = float(np.asarray(outputs["output_poseflag"], dtype=np.float32).reshape(-1)[0])
     if pose_score < C.POSE_PRESENCE_SCORE:
         return None
@@ -72,5 +73,6 @@ def decode_landmarks(outputs: Mapping[str, np.ndarray], prepared: ImageTensor, r
     world = world_landmark_projection(world, roi)
     mask = None
     if with_segmentation:
-        mask = mask_to_image(outputs["activation_segmentation"], prepared.matrix, image_width, image_height)
+        mask = mask_to_image(outputs["activation_segmentation"], prepared.matrix, image_width, image_height,
+                             threads=threads)
     return LandmarkResult(pose_score, landmarks, auxiliary, world, mask)

@@ -107,6 +107,9 @@ def test_errors_and_lifecycle() -> None:
         det.estimate_poses("/nonexistent/frame.png")
     with pytest.raises(TypeError, match="either options"):
         BlazePoseDetector(det.detector_network, det.landmark_network, BlazePoseOptions(), model_type="lite")
+    for threads in (0, 1.5, True):
+        with pytest.raises(ValueError, match="threads"):
+            BlazePoseDetector(det.detector_network, det.landmark_network, threads=threads)  # type: ignore[arg-type]
     assert det.estimate_poses(None) == []
     assert det.estimate_poses(np.zeros((120, 160, 3), np.uint8)) == []  # nobody: no detection
     assert det.roi is None
@@ -211,5 +214,7 @@ def test_create_by_name() -> None:
     assert isinstance(det, BlazePoseDetector)
     assert det.options.model_type == "lite" and not det.options.enable_smoothing and not det.options.reference_z
     assert det.model == "blazepose-lite"
+    assert det.threads is None  # the engine's default: the warps use every core, as ONNX Runtime
+    assert movenet.create_detector("blazepose-lite", threads=1).threads == 1  # the engine's count
     with pytest.raises(ValueError, match="Invalid architecture blazepose-ultra"):
         movenet.create_detector("blazepose-ultra")
