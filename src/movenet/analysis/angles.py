@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from movenet.skeletons import COCO_17, Skeleton
-from movenet.types import Pose
+from movenet.types import Keypoint, Pose
 
 __all__ = [
     "ANGLE_NAMES",
@@ -84,29 +84,24 @@ PosesInput = Sequence[FramePoses]
 def angle_between(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike) -> np.ndarray:
     """The angle at `b` between ``b -> a`` and ``b -> c``, in degrees (0 to 180).
 
-    `a`, `b`, `c` are ``(..., 2)`` arrays of x, y; the result has shape ``(...)``. It is ``NaN``
-    where a point is ``NaN`` or a segment has zero length."""
+    `a`, `b`, `c` are ``(..., 2)`` arrays of x, y (in the image) or ``(..., 3)`` of x, y, z (in
+    space); the result has shape ``(...)``. It is ``NaN`` where a point is ``NaN`` or a segment
+    has zero length."""
     pa, pb, pc = (np.asarray(p, dtype=np.float64) for p in (a, b, c))
     u = pa - pb
     v = pc - pb
-    cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
-    dot = (u * v).sum(axis=-1)
+    if u.shape[-1] == 2:  # the cross product of the plane vectors with z = 0: only its z is not 0
+        cross = np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0])
+    else:
+        cross = np.linalg.norm(np.cross(u, v), axis=-1)
     with np.errstate(invalid="ignore"):
-        out = np.degrees(np.arctan2(np.abs(cross), dot))  # exact at 0 and 180, unlike arccos
-        degenerate = (np.hypot(*np.moveaxis(u, -1, 0)) == 0) | (np.hypot(*np.moveaxis(v, -1, 0)) == 0)
-    return np.where(degenerate, np.nan, out)
-
-
-def angle_between_3d(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike) -> np.ndarray:
-    """The angle at `b` between ``b -> a`` and ``b -> c`` in space, in degrees (0 to 180), for
-    ``(..., 3)`` arrays of x, y, z; ``NaN`` where a point is ``NaN`` or a segment has zero length."""
-    pa, pb, pc = (np.asarray(p, dtype=np.float64) for p in (a, b, c))
-    u = pa - pb
-    v = pc - pb
-    with np.errstate(invalid="ignore"):
-        out = np.degrees(np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), (u * v).sum(axis=-1)))
+        out = np.degrees(np.arctan2(cross, (u * v).sum(axis=-1)))  # exact at 0 and 180, unlike arccos
         degenerate = (np.linalg.norm(u, axis=-1) == 0) | (np.linalg.norm(v, axis=-1) == 0)
     return np.where(degenerate, np.nan, out)
+
+
+#: The former name of :func:`angle_between` on 3D points (it takes both).
+angle_between_3d = angle_between
 
 
 def tilt_from_vertical(top: npt.ArrayLike, bottom: npt.ArrayLike) -> np.ndarray:
@@ -142,34 +137,30 @@ def keypoint_array(poses_per_frame: PosesInput, min_score: float = 0.3) -> np.nd
     """An ``(N, K, 2)`` array of keypoint x, y per frame (K keypoints of the poses' skeleton, 17
     for COCO), ``NaN`` where the frame has no pose, the keypoint scores below `min_score`, or its
     coordinates are not finite."""
-    count = poses_skeleton(poses_per_frame).num_keypoints
-    out = np.full((len(poses_per_frame), count, 2), np.nan)
-    for i, frame in enumerate(poses_per_frame):
-        pose = select_pose(frame)
-        if pose is None:
-            continue
-        for k, kp in enumerate(pose.keypoints[:count]):
-            if kp.score >= min_score and math.isfinite(kp.x) and math.isfinite(kp.y):
-                out[i, k] = (kp.x, kp.y)
-    return out
+    return _keypoint_table(poses_per_frame, min_score, lambda pose: pose.keypoints, 2)
 
 
 def keypoint_array_3d(poses_per_frame: PosesInput, min_score: float = 0.3) -> np.ndarray | None:
     """An ``(N, K, 3)`` array of the 3D keypoints (x, y, z, metres) per frame, ``NaN`` where the
     frame has no pose, the keypoint scores below `min_score` or is not finite; None when no pose
     has 3D keypoints (a model without them)."""
-    poses = [select_pose(frame) for frame in poses_per_frame]
-    if not any(p is not None and p.keypoints_3d is not None for p in poses):
+    if not any(p is not None and p.keypoints_3d is not None for p in map(select_pose, poses_per_frame)):
         return None
+    return _keypoint_table(poses_per_frame, min_score, lambda pose: pose.keypoints_3d or (), 3)
+
+
+def _keypoint_table(poses_per_frame: PosesInput, min_score: float,
+                    keypoints: Callable[[Pose], Sequence[Keypoint]], dims: int) -> np.ndarray:
     count = poses_skeleton(poses_per_frame).num_keypoints
-    out = np.full((len(poses), count, 3), np.nan)
-    for i, pose in enumerate(poses):
-        if pose is None or pose.keypoints_3d is None:
+    out = np.full((len(poses_per_frame), count, dims), np.nan)
+    for i, frame in enumerate(poses_per_frame):
+        pose = select_pose(frame)
+        if pose is None:
             continue
-        for k, kp in enumerate(pose.keypoints_3d[:count]):
-            z = kp.z if kp.z is not None else math.nan
-            if kp.score >= min_score and math.isfinite(kp.x) and math.isfinite(kp.y) and math.isfinite(z):
-                out[i, k] = (kp.x, kp.y, z)
+        for k, kp in enumerate(keypoints(pose)[:count]):
+            values = (kp.x, kp.y) if dims == 2 else (kp.x, kp.y, math.nan if kp.z is None else kp.z)
+            if kp.score >= min_score and all(map(math.isfinite, values)):
+                out[i, k] = values
     return out
 
 
@@ -178,45 +169,37 @@ def _midpoint(xy: np.ndarray, left: str, right: str, skeleton: Skeleton = COCO_1
     return (xy[:, skeleton.index_of(left)] + xy[:, skeleton.index_of(right)]) / 2.0
 
 
-def _side_angles(points: np.ndarray, skeleton: Skeleton,
-                 angle: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
-    """Each joint's angle on both sides (joints found by name in `skeleton`) and the two sides
-    combined, with `angle` (:func:`angle_between` in the image, :func:`angle_between_3d` in space)."""
-    out: dict[str, np.ndarray] = {}
-    for joint in _COMBINED:
-        for side in ("left", "right"):
-            a, b, c = (points[:, skeleton.index_of(n)] for n in JOINTS[f"{side}_{joint}"])
-            out[f"{side}_{joint}"] = angle(a, b, c)
-        out[joint] = stack_signal(out, (f"left_{joint}", f"right_{joint}"))
-    return out
-
-
 def angles_from_keypoints(xy: np.ndarray, skeleton: Skeleton = COCO_17) -> dict[str, np.ndarray]:
     """All angles of :data:`ANGLE_NAMES` from an ``(N, K, 2)`` keypoint array of `skeleton`
     (``NaN`` = unknown); the joints are found by name."""
-    xy = np.asarray(xy, dtype=np.float64)
-    count = skeleton.num_keypoints
-    if xy.ndim != 3 or xy.shape[1:] != (count, 2):
-        raise ValueError(f"expected an (N, {count}, 2) keypoint array, got shape {xy.shape}")
-    out = _side_angles(xy, skeleton, angle_between)
-    shoulders = _midpoint(xy, "left_shoulder", "right_shoulder", skeleton)
-    hips = _midpoint(xy, "left_hip", "right_hip", skeleton)
-    out["trunk_lean"] = tilt_from_vertical(shoulders, hips)
-    return {name: out[name] for name in ANGLE_NAMES}
+    return _angles(xy, skeleton, 2)
 
 
 def angles_from_keypoints_3d(xyz: np.ndarray, skeleton: Skeleton) -> dict[str, np.ndarray]:
     """All angles of :data:`ANGLE_NAMES` from an ``(N, K, 3)`` 3D keypoint array of `skeleton`
     (see the module docstring, "3D angles")."""
-    xyz = np.asarray(xyz, dtype=np.float64)
+    return _angles(xyz, skeleton, 3)
+
+
+def _angles(points: np.ndarray, skeleton: Skeleton, dims: int) -> dict[str, np.ndarray]:
+    """Each joint's angle on both sides and the two combined (joints found by name in `skeleton`),
+    and the trunk's lean: against the image's vertical in 2D, the model's (y points down) in 3D."""
+    points = np.asarray(points, dtype=np.float64)
     count = skeleton.num_keypoints
-    if xyz.ndim != 3 or xyz.shape[1:] != (count, 3):
-        raise ValueError(f"expected an (N, {count}, 3) keypoint array, got shape {xyz.shape}")
-    out = _side_angles(xyz, skeleton, angle_between_3d)
-    shoulders = _midpoint(xyz, "left_shoulder", "right_shoulder", skeleton)
-    hips = _midpoint(xyz, "left_hip", "right_hip", skeleton)
-    up = hips + np.array([0.0, -1.0, 0.0])  # the model's up: y points down
-    out["trunk_lean"] = angle_between_3d(shoulders, hips, up)
+    if points.ndim != 3 or points.shape[1:] != (count, dims):
+        raise ValueError(f"expected an (N, {count}, {dims}) keypoint array, got shape {points.shape}")
+    out: dict[str, np.ndarray] = {}
+    for joint in _COMBINED:
+        for side in ("left", "right"):
+            a, b, c = (points[:, skeleton.index_of(n)] for n in JOINTS[f"{side}_{joint}"])
+            out[f"{side}_{joint}"] = angle_between(a, b, c)
+        out[joint] = stack_signal(out, (f"left_{joint}", f"right_{joint}"))
+    shoulders = _midpoint(points, "left_shoulder", "right_shoulder", skeleton)
+    hips = _midpoint(points, "left_hip", "right_hip", skeleton)
+    if dims == 2:
+        out["trunk_lean"] = tilt_from_vertical(shoulders, hips)
+    else:
+        out["trunk_lean"] = angle_between(shoulders, hips, hips + np.array([0.0, -1.0, 0.0]))
     return {name: out[name] for name in ANGLE_NAMES}
 
 

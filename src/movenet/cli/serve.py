@@ -1,7 +1,7 @@
 """`movenet serve`: the live browser demo and the HTTP API on a local port (FastAPI + uvicorn).
 
   movenet serve [--host 127.0.0.1] [--port 8000] [--max-body-mb 8] [--preload lightning] [--model-dir DIR]
-                [--allowed-host NAME ...] [--body-timeout 30]
+                [--allowed-host NAME ...] [--body-timeout 30] [--threads N] [--max-streams 32]
 
 Registered by ``add_serve_parser(subparsers)`` from ``movenet.cli``; FastAPI and uvicorn are only
 imported when the command runs (they come with the ``web`` extra: ``pip install "movenet[web]"``).
@@ -16,6 +16,7 @@ from typing import Any
 
 from movenet.cli.common import EXIT_FAILURE, EXIT_OK
 from movenet.registry import MODEL_NAMES
+from movenet.web.messages import DEFAULT_MAX_STREAMS
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: Bind addresses meaning "every interface".
@@ -50,6 +51,16 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 1..65535, got {port}")
     return port
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value!r}")
+    return number
 
 
 def _seconds(value: str) -> float:
@@ -95,7 +106,11 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
                           "on first use)")
     srv.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the "
                      "user cache, fetched on first use)")
-    srv.add_argument("--threads", type=int, default=None, help="inference threads per run (default: all cores)")
+    srv.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                     help="inference threads per run (default: all cores)")
+    srv.add_argument("--max-streams", type=_positive_int, default=DEFAULT_MAX_STREAMS, metavar="N",
+                     help=f"live streams served at once (default {DEFAULT_MAX_STREAMS}); one more is told to try "
+                          "again later")
     srv.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                      help="a host name (or address) clients may use in the URL, besides localhost, 127.0.0.1, [::1] "
                           "and the bound address (repeatable; '*' allows any). Other Host headers get 403: this "
@@ -123,7 +138,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     max_body = int(args.max_body_mb * 1024 * 1024)
     hosts, any_ip = allowed_hosts(args.host, args.allowed_host)
     app = create_app(model_dir=args.model_dir, threads=args.threads, max_body_bytes=max_body, preload=args.preload,
-                     allowed_hosts=hosts, allow_any_ip=any_ip, body_timeout=args.body_timeout)
+                     allowed_hosts=hosts, allow_any_ip=any_ip, body_timeout=args.body_timeout,
+                     max_streams=args.max_streams)
     if args.host not in LOOPBACK_HOSTS:
         print(f"movenet: warning: serving on {args.host}: anyone who can reach this machine can use the API; "
               "browsers give pages on other hosts the camera only over https (a video file still works)",

@@ -86,14 +86,14 @@ from movenet.errors import ModelFileError
 from movenet.registry import MODEL_NAMES, MODELS
 from movenet.web.errors import ApiError, error_body
 from movenet.web.host_guard import HostGuard
-from movenet.web.messages import DEFAULT_MAX_PIXELS, decode_image, pack_frame, split_frame_message
+from movenet.web.messages import DEFAULT_MAX_PIXELS, DEFAULT_MAX_STREAMS, decode_image, pack_frame, split_frame_message
 from movenet.web.networks import NetworkLoader, NetworkPool
 from movenet.web.options import StreamConfig, stream_options
 from movenet.web.request_body import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, check_content_type, read_body
 from movenet.web.schemas import ERROR_RESPONSES, IMAGE_BODY, FrameOut, HealthOut, ModelsOut
 from movenet.web.security import LOCAL_HOSTS, page_headers, same_origin
 from movenet.web.sessions import FrameEvent, ServerState
-from movenet.web.stream import PROTOCOL_VERSION, run_stream
+from movenet.web.stream import PROTOCOL_VERSION, refuse_stream, run_stream
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -121,7 +121,7 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
                allowed_origins: Iterable[str] = (),
                frame_hook: Callable[[FrameEvent], None] | None = None,
                allowed_hosts: Iterable[str] | None = None, allow_any_ip: bool = False,
-               body_timeout: float = DEFAULT_BODY_TIMEOUT_S) -> FastAPI:
+               body_timeout: float = DEFAULT_BODY_TIMEOUT_S, max_streams: int = DEFAULT_MAX_STREAMS) -> FastAPI:
     """The FastAPI app serving the demo page, ``/v1/poses``, ``/v1/models``, ``/healthz`` and ``/v1/stream``.
 
     model_dir, threads: where the weights are and ONNX Runtime's intra-op threads (as for
@@ -137,11 +137,15 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
         DNS rebinding); default the loopback names (localhost, 127.0.0.1, ::1); ``["*"]`` allows all.
     allow_any_ip: also allow any IP address as Host (for a server bound to all interfaces).
     body_timeout: seconds a POST body may take to arrive (408 beyond).
+    max_streams: ``/v1/stream`` connections open at once (each has its own detector and threads);
+        one more is told so and closed (code 1013, try again later).
     """
     if max_body_bytes < 1:
         raise ValueError(f"max_body_bytes must be positive, got {max_body_bytes}")
     if max_pixels < 1:
         raise ValueError(f"max_pixels must be positive, got {max_pixels}")
+    if max_streams < 1:
+        raise ValueError(f"max_streams must be positive, got {max_streams}")
     # The server shares its cores (event loop, image decoding, other clients, often the browser
     # itself): its inference threads sleep when idle rather than spin (benchmarks/live_page.py:
     # at the same 30 fps, the server's CPU for Lightning went from 1.04 to 0.47 cores).
@@ -248,6 +252,10 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
             await websocket.close(code=1008, reason="cross-origin WebSocket refused")
             return
         await websocket.accept()
+        if server.streams >= max_streams:
+            await refuse_stream(websocket, f"the server has {server.streams} streams open, its limit; "
+                                           "try again later")
+            return
         server.streams += 1
         try:
             await run_stream(websocket, server)

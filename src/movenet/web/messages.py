@@ -16,12 +16,23 @@ from movenet.io.images import load_image
 from movenet.io.images import max_pixels as movenet_max_pixels
 from movenet.web.errors import ApiError
 
-__all__ = ["DEFAULT_MAX_PIXELS", "MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "MAX_TIMESTAMP_MS", "decode_image", "pack_frame",
-           "parse_json", "split_frame_message"]
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "DEFAULT_MAX_STREAMS",
+    "MAX_HEADER_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_TIMESTAMP_MS",
+    "decode_image",
+    "pack_frame",
+    "parse_json",
+    "split_frame_message",
+]
 
 #: Largest decoded image (width x height) accepted by default: a small compressed file can hold a
 #: huge image, and the server must not be made to allocate gigabytes for one request.
 DEFAULT_MAX_PIXELS = 40_000_000
+#: Live streams served at once by default: each has a detector and two threads of its own.
+DEFAULT_MAX_STREAMS = 32
 #: Largest JSON header in a binary frame message, and largest text (control) message.
 MAX_HEADER_BYTES = 64 * 1024
 #: Deepest nesting of arrays and objects in a client's JSON (ours never go past 2 levels).

@@ -18,6 +18,7 @@ from movenet.errors import ModelFileError
 from movenet.io.results import frame_record
 from movenet.models.fetch import model_files
 from movenet.registry import get_entry
+from movenet.types import Pose
 from movenet.web.errors import ApiError, error_body
 from movenet.web.masks import with_masks
 from movenet.web.messages import decode_image, parse_json, split_frame_message
@@ -83,8 +84,7 @@ class ServerState:
         detector = config.build(self.pool)
         poses = detector.estimate_poses(rgb)
         height, width = rgb.shape[:2]
-        record = with_masks(frame_record(0, None, width, height, poses), [p.segmentation for p in poses])
-        return record, (time.perf_counter() - start) * 1000
+        return _frame_json(0, width, height, poses), (time.perf_counter() - start) * 1000
 
 
 class StreamSession:
@@ -130,9 +130,7 @@ class StreamSession:
             reply = {"type": "poses", "id": frame_id, "model": self.config.model, "smoothing": self.config.smoothing,
                      "timestamp_ms": frame.timestamp_ms, "timestamp_source": frame.timestamp_source,
                      "inference_ms": round(elapsed, 3),
-                     "frame": with_masks(frame_record(self.frames, None, width, height, poses,
-                                                      timestamp_ms=frame.timestamp_ms),
-                                         [p.segmentation for p in poses])}
+                     "frame": _frame_json(self.frames, width, height, poses, frame.timestamp_ms)}
             self.frames += 1
         except ApiError as exc:
             return {"type": "error", **error_body(exc.status, exc.message), "id": frame_id}
@@ -183,3 +181,10 @@ class StreamSession:
                     "skeleton": get_entry(self.config.model).skeleton.to_json()}
         return {"type": "error", **error_body(400, f"unknown message type {kind!r}; expected config, reset "
                                               "or ping (frames are binary messages)"), "id": None}
+
+
+def _frame_json(index: int, width: int, height: int, poses: list[Pose], timestamp_ms: float | None = None,
+                ) -> dict[str, Any]:
+    """One frame's poses as the JSON record the CLI writes, each pose's mask as a compact PNG."""
+    extra = {} if timestamp_ms is None else {"timestamp_ms": timestamp_ms}
+    return with_masks(frame_record(index, None, width, height, poses, **extra), [p.segmentation for p in poses])

@@ -21,7 +21,7 @@ from movenet.web.messages import MAX_HEADER_BYTES
 from movenet.web.options import StreamConfig, stream_options
 from movenet.web.sessions import DecodedFrame, ServerState, StreamSession
 
-__all__ = ["PROTOCOL_VERSION", "run_stream"]
+__all__ = ["PROTOCOL_VERSION", "refuse_stream", "run_stream"]
 
 log = logging.getLogger("movenet.web")
 
@@ -42,6 +42,14 @@ async def _send(websocket: WebSocket, text: str) -> bool:
     except (WebSocketDisconnect, RuntimeError, OSError):
         return False  # the client went away
     return True
+
+
+async def refuse_stream(websocket: WebSocket, reason: str) -> None:
+    """Tell an accepted client why it is not served (an error message, status 503), then close
+    with 1013 (try again later)."""
+    if await _send(websocket, _error_text(503, reason)):
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await websocket.close(code=1013, reason="too many streams")
 
 
 async def run_stream(websocket: WebSocket, server: ServerState) -> None:

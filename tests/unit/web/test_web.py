@@ -292,6 +292,26 @@ def test_stream_bad_query_oversized_message_and_foreign_origin(client: TestClien
         assert ws.receive_json()["type"] == "hello"  # the page's own origin is welcome
 
 
+def test_streams_beyond_the_limit_are_told_to_come_back_later(example_png: Path) -> None:
+    with pytest.raises(ValueError, match="max_streams"):
+        create_app(network_loader=get_network, max_streams=0)
+    app = create_app(network_loader=get_network, allowed_hosts=["testserver"], max_streams=2)
+    with TestClient(app) as client, client.websocket_connect("/v1/stream") as first, \
+            client.websocket_connect("/v1/stream") as second:
+        assert first.receive_json()["type"] == second.receive_json()["type"] == "hello"
+        with client.websocket_connect("/v1/stream") as third:
+            reply = third.receive_json()
+            assert (reply["type"], reply["status"]) == ("error", 503) and "limit" in reply["error"]
+            with pytest.raises(WebSocketDisconnect) as closed:
+                third.receive_json()
+            assert closed.value.code == 1013
+        assert client.get("/healthz").json()["streams"] == 2  # the refused one was never counted
+        second.send_bytes(pack_frame(example_png.read_bytes(), {"id": 1}))
+        assert second.receive_json()["type"] == "poses"  # the open streams go on
+    with TestClient(app) as client, client.websocket_connect("/v1/stream") as again:
+        assert again.receive_json()["type"] == "hello"  # a stream that closed frees its place
+
+
 def test_stream_client_leaving_mid_frame_does_not_hurt_the_server(client: TestClient, example_png: Path) -> None:
     png = example_png.read_bytes()
     for _ in range(3):

@@ -30,6 +30,9 @@
   // The person mask's tint: RGB, and the opacity of a pixel of probability 1.
   const MASK_TINT = [40, 200, 255];
   const MASK_OPACITY = 0.5;
+  // The readouts (fps, latency, ...) change at most this often: every text change costs the page a
+  // layout and a repaint, on the cores the server needs, and nobody reads numbers at 30 Hz.
+  const READOUT_INTERVAL_MS = 250;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -60,6 +63,9 @@
     wantedModel: null, // a ?model= preset, applied once the server has listed its models
     replyTimes: [],
     latencyAvg: null,
+    readoutAt: -Infinity, // when the readouts were last written
+    maskShown: false, // whether #mask holds a tint (cleared only then)
+    maskScratch: document.createElement('canvas'), // the mask at its own size, tinted, before scaling
     reconnectTimer: null,
     frames: 0,
   };
@@ -262,20 +268,16 @@
     if (frame === undefined) return; // a reply to a frame given up on
     // Replies come in sending order: an older frame still waiting was lost (it timed out meanwhile).
     for (const older of [...state.inflight.values()]) if (older.id < frame.id) release(older);
-    const masks = msg.frame.poses.map((pose) => pose.segmentation).filter(Boolean);
-    if (masks.length) {
-      // Decoding the PNG is asynchronous: chain the drawing so that replies stay in order.
-      state.drawChain = state.drawChain
-        .then(() => decodeMask(masks[0]))
-        .then((mask) => finishReply(msg, frame, mask), (err) => {
-          state.maskError = String(err); // drawn without its mask
-          return finishReply(msg, frame, null);
-        })
-        .catch((err) => setStatus(`cannot draw the reply: ${err.message || err}`, true));
-    } else {
-      state.drawChain = state.drawChain.then(() => finishReply(msg, frame, null))
-        .catch((err) => setStatus(`cannot draw the reply: ${err.message || err}`, true));
-    }
+    const mask = msg.frame.poses.map((pose) => pose.segmentation).find(Boolean);
+    // Decoding a mask's PNG is asynchronous: the drawing is chained so that replies stay in order.
+    const maskImage = mask ? decodeMask(mask).catch((err) => {
+      state.maskError = String(err); // drawn without its mask
+      return null;
+    }) : null;
+    state.drawChain = state.drawChain
+      .then(() => maskImage)
+      .then((image) => finishReply(msg, frame, image))
+      .catch((err) => setStatus(`cannot draw the reply: ${err.message || err}`, true));
   }
 
   async function decodeMask(compact) {
@@ -312,16 +314,16 @@
 
     state.replyTimes.push(now);
     while (state.replyTimes.length > 2 && now - state.replyTimes[0] > 2000) state.replyTimes.shift();
-    const n = state.replyTimes.length;
-    if (n >= 2) {
-      const fps = ((n - 1) * 1000) / (state.replyTimes[n - 1] - state.replyTimes[0]);
-      ui.fps.textContent = fps.toFixed(1);
-    }
     state.latencyAvg = state.latencyAvg === null ? latency : 0.9 * state.latencyAvg + 0.1 * latency;
-    ui.latency.textContent = `${latency.toFixed(0)} ms (avg ${state.latencyAvg.toFixed(0)})`;
-    ui.serverMs.textContent = `${Number(msg.inference_ms).toFixed(1)} ms`;
-    ui.modelReadout.textContent = msg.model;
-    ui.poseCount.textContent = String(msg.frame.poses.length);
+    if (ui.modelReadout.textContent !== msg.model) ui.modelReadout.textContent = msg.model;
+    if (now - state.readoutAt >= READOUT_INTERVAL_MS) {
+      state.readoutAt = now;
+      const n = state.replyTimes.length;
+      if (n >= 2) ui.fps.textContent = (((n - 1) * 1000) / (state.replyTimes[n - 1] - state.replyTimes[0])).toFixed(1);
+      ui.latency.textContent = `${latency.toFixed(0)} ms (avg ${state.latencyAvg.toFixed(0)})`;
+      ui.serverMs.textContent = `${Number(msg.inference_ms).toFixed(1)} ms`;
+      ui.poseCount.textContent = String(msg.frame.poses.length);
+    }
     if (ui.status.classList.contains('error') || state.frames === 1) setStatus(`streaming ${msg.frame.width}x${msg.frame.height}`);
     pump();
   }
@@ -394,12 +396,14 @@
       canvas.height = ui.overlay.height;
     }
     const ctx = canvas.getContext('2d');
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    // An untouched layer costs the compositor nothing: clear it only when it holds a tint.
+    if (state.maskShown) ctx.clearRect(0, 0, canvas.width, canvas.height);
+    state.maskShown = Boolean(image);
     if (!image) return null;
-    const small = document.createElement('canvas');
-    small.width = image.naturalWidth;
+    const small = state.maskScratch;
+    small.width = image.naturalWidth; // (also clears it)
     small.height = image.naturalHeight;
-    const sctx = small.getContext('2d');
+    const sctx = small.getContext('2d', { willReadFrequently: true });
     sctx.drawImage(image, 0, 0);
     const pixels = sctx.getImageData(0, 0, small.width, small.height);
     const data = pixels.data;
@@ -419,6 +423,7 @@
   function clearOverlay() {
     ui.stage.classList.remove('drawn');
     for (const canvas of [ui.overlay, ui.mask]) canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+    state.maskShown = false;
   }
 
   // --- connection -------------------------------------------------------------------------------
