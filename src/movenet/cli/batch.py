@@ -26,21 +26,12 @@ from movenet.cli.common import (
     detector_flags,
     detector_options,
     engine_options,
+    positive_int,
 )
 from movenet.cli.common import error as _error
 from movenet.errors import MovenetError
 
 __all__ = ["add_batch_parser", "cmd_batch"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
-    return value
 
 
 def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -60,7 +51,7 @@ def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--format", default="parquet", choices=list(FORMATS),
                    help="parquet (default): one row per frame x person x keypoint; csv: the same rows; jsonl: "
                         "one line per frame in the `movenet track --json` frame schema")
-    p.add_argument("--workers", type=_positive_int, default=None,
+    p.add_argument("--workers", type=positive_int, default=None,
                    help="processes (default: one per core); with --ray, actors (default: one per cluster CPU)")
     p.add_argument("--ray", nargs="?", const=True, default=None, metavar="ADDRESS",
                    help="run on Ray (pip install 'movenet[ray]'): no ADDRESS = the cluster of $RAY_ADDRESS or of "
@@ -71,7 +62,7 @@ def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="recompute every input, even those already done")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (they only show on a terminal)")
     add_model_option(p)
-    p.add_argument("--threads", type=_positive_int, default=None,
+    p.add_argument("--threads", type=positive_int, default=None,
                    help="inference threads per worker (default: cores / workers; 1 per Ray actor)")
     p.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the user "
                    "cache, fetched on first use)")

@@ -28,6 +28,7 @@ __all__ = [
     "model_names",
     "parse_resolution",
     "parse_target",
+    "positive_int",
 ]
 
 #: 0 success, 2 bad input or usage (other inputs are still processed), 1 other errors.
@@ -119,6 +120,17 @@ _OPTION_OF = {"min_pose_score": "min_pose_score", "tracker": "tracker", "max_pos
               "multipose_max_dim": "multipose_max_dimension", "decoder": "decoder", "target": "target",
               "score_threshold": "score_threshold", "nms_radius": "nms_radius",
               "input_resolution": "input_resolution", "segmentation": "enable_segmentation"}
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
 
 
 def parse_resolution(text: str) -> int | tuple[int, int]:

@@ -14,7 +14,7 @@ import importlib.util
 import sys
 from typing import Any
 
-from movenet.cli.common import EXIT_FAILURE, EXIT_OK
+from movenet.cli.common import EXIT_FAILURE, EXIT_OK, positive_int
 from movenet.registry import MODEL_NAMES
 from movenet.web.messages import DEFAULT_MAX_STREAMS
 
@@ -51,16 +51,6 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 1..65535, got {port}")
     return port
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value!r}")
-    return number
 
 
 def _seconds(value: str) -> float:
@@ -106,9 +96,9 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
                           "on first use)")
     srv.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the "
                      "user cache, fetched on first use)")
-    srv.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+    srv.add_argument("--threads", type=positive_int, default=None, metavar="N",
                      help="inference threads per run (default: all cores)")
-    srv.add_argument("--max-streams", type=_positive_int, default=DEFAULT_MAX_STREAMS, metavar="N",
+    srv.add_argument("--max-streams", type=positive_int, default=DEFAULT_MAX_STREAMS, metavar="N",
                      help=f"live streams served at once (default {DEFAULT_MAX_STREAMS}); one more is told to try "
                           "again later")
     srv.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
