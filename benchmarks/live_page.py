@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from movenet.cli.common import positive_int
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared")) / "data"
 CLIP = SHARED_DATA / "videos" / "tfjs_dance_pose_1.mp4"
@@ -151,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=None, help="models to run (default: every registered one)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured streaming per model (all rounds)")
-    parser.add_argument("--rounds", type=int, default=4,
+    parser.add_argument("--rounds", type=positive_int, default=4,
                         help="page windows per model, each followed by the bench baseline (default 4)")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds streamed before each window")
     parser.add_argument("--size", default="640x480", help="fake camera size WxH (default 640x480)")

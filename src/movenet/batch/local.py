@@ -27,16 +27,9 @@ from typing import Any
 from movenet.batch.inputs import InputItem
 from movenet.batch.settings import BatchError, TaskOptions
 from movenet.batch.task import Interrupted, PoseWorker
+from movenet.runtime import available_cores
 
 __all__ = ["available_cores", "run_local", "threads_per_worker"]
-
-
-def available_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def threads_per_worker(workers: int, cores: int | None = None) -> int:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from movenet.io.images import ImageSource
 from movenet.models.quantize import Calibration
 from movenet.models.store import check_precision
-from movenet.runtime import Network
+from movenet.runtime import Network, check_threads
 from movenet.skeletons import Skeleton
 from movenet.types import Pose
 
@@ -98,8 +98,7 @@ class EngineOptions:
 
     def __post_init__(self) -> None:
         check_precision(self.precision, self.backend)
-        if self.threads is not None and (isinstance(self.threads, bool) or self.threads < 1):
-            raise ValueError(f"threads must be >= 1, got {self.threads}")
+        check_threads(self.threads)
 
 
 #: Loads one graph by name on an engine: ``load(graph, engine) -> Network``.

@@ -21,12 +21,13 @@ pipeline uses them).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from movenet.runtime import available_cores, check_threads
 
 __all__ = ["FILL_MODES", "INTERPOLATIONS", "KERNELS", "image_transform"]
 
@@ -76,8 +77,7 @@ def image_transform(
     out_h, out_w = (height, width) if output_size is None else (int(output_size[0]), int(output_size[1]))
     if out_h < 1 or out_w < 1:
         raise ValueError(f"output size must be positive, got {(out_h, out_w)}")
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads must be >= 1 or None, got {threads}")
+    check_threads(threads)
     t32 = params.astype(_F32)  # the float32 transform tensor
     dtype = _F32 if kernel == "wasm" else np.float64
     fill = _F32(fill_value)
@@ -97,7 +97,7 @@ def image_transform(
                 out[start:stop, c0:c1] = _warp(image, t, range(start, stop), range(c0, c1), interpolation,
                                                fill_mode, fill, dtype)
 
-        workers = min(len(starts), _available_cores() if threads is None else threads)
+        workers = min(len(starts), available_cores() if threads is None else threads)
         groups = [starts[k::workers] for k in range(workers)]
         if workers > 1:  # the caller's thread takes the first group, the shared pool the others
             others = [_pool().submit(warp_bands, group) for group in groups[1:]]
@@ -113,16 +113,12 @@ _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
 
-def _available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _pool() -> ThreadPoolExecutor:
     """The threads that share the bands of multi-threaded warps (one pool per process)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=max(1, _available_cores() - 1), thread_name_prefix="movenet-warp")
+            _POOL = ThreadPoolExecutor(max_workers=max(1, available_cores() - 1), thread_name_prefix="movenet-warp")
         return _POOL
 
 

@@ -12,6 +12,8 @@ when it loads it (`inference_precision`, see `INFERENCE_PRECISIONS`): OpenVINO's
 from __future__ import annotations
 
 import importlib
+import numbers
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -116,6 +118,21 @@ def check_backend(backend: str, inference_precision: str = "fp32") -> None:
                          f"it supports: {', '.join(precisions)}")
 
 
+def check_threads(threads: object) -> None:
+    """ValueError unless `threads` (a thread count option) is None or a whole number of at least 1."""
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral)
+                                or threads < 1):
+        raise ValueError(f"threads must be a whole number >= 1 (or None: all cores), got {threads!r}")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def create_backend(model_path: str | Path, backend: str = "onnxruntime", threads: int | None = None, *,
                    inference_precision: str = "fp32", spin_wait: bool = True) -> Backend:
     """Load `model_path` on the named backend; `threads` = intra-op threads (None: engine default);
@@ -125,8 +142,7 @@ def create_backend(model_path: str | Path, backend: str = "onnxruntime", threads
     (see `INFERENCE_PRECISIONS`); ValueError when the backend or the CPU cannot run it.
     """
     check_backend(backend, inference_precision)
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
+    check_threads(threads)
     factory = BACKENDS[backend]
     if inference_precision == "fp32":
         return factory(Path(model_path), threads, spin_wait=spin_wait)

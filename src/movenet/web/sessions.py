@@ -50,7 +50,7 @@ class DecodedFrame:
     rgb: np.ndarray
     timestamp_ms: float
     timestamp_source: str
-    decode_s: float
+    decode_ms: float
 
 
 @dataclass
@@ -109,14 +109,16 @@ class StreamSession:
             start = time.perf_counter()
             rgb = decode_image(image, self.server.max_pixels, "frame")
             return DecodedFrame(header, image, rgb, received_ms if timestamp is None else timestamp,
-                                "client" if timestamp is not None else "server", time.perf_counter() - start)
+                                "client" if timestamp is not None else "server", (time.perf_counter() - start) * 1000)
         except ApiError as exc:
             return {"type": "error", **error_body(exc.status, exc.message), "id": frame_id}
+        except Exception as exc:  # keep the stream (and the server) going; log the bug
+            log.exception("stream %d: frame %r failed", self.id, frame_id)
+            return {"type": "error", **error_body(500, f"internal error: {type(exc).__name__}"), "id": frame_id}
 
-    def handle_frame(self, data: bytes | DecodedFrame | dict[str, Any], received_ms: float = 0.0) -> dict[str, Any]:
-        """Detect the poses in one frame (a message, or what :meth:`decode_frame` made of it), in the
+    def handle_frame(self, frame: DecodedFrame | dict[str, Any]) -> dict[str, Any]:
+        """Detect the poses in one frame (what :meth:`decode_frame` made of its message), in the
         stream's worker thread, frames in order; the reply message."""
-        frame = self.decode_frame(data, received_ms) if isinstance(data, bytes) else data
         if not isinstance(frame, DecodedFrame):
             return frame  # the frame's error reply
         frame_id = frame.header.get("id")
@@ -125,7 +127,7 @@ class StreamSession:
             if self.detector is None:
                 self.detector = self.config.build(self.server.pool)
             poses = self.detector.estimate_poses(frame.rgb, float(frame.timestamp_ms))
-            elapsed = (time.perf_counter() - start + frame.decode_s) * 1000
+            elapsed = (time.perf_counter() - start) * 1000 + frame.decode_ms
             height, width = frame.rgb.shape[:2]
             reply = {"type": "poses", "id": frame_id, "model": self.config.model, "smoothing": self.config.smoothing,
                      "timestamp_ms": frame.timestamp_ms, "timestamp_source": frame.timestamp_source,

@@ -292,6 +292,31 @@ def test_stream_bad_query_oversized_message_and_foreign_origin(client: TestClien
         assert ws.receive_json()["type"] == "hello"  # the page's own origin is welcome
 
 
+def test_a_frame_that_fails_unexpectedly_is_answered_with_its_id(client: TestClient, example_png: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug while decoding a frame (here: a decoder that raises) gives that frame a 500 with its
+    id, in order, and the stream goes on."""
+    import movenet.web.sessions as sessions
+
+    real = sessions.decode_image
+
+    def flaky(data: bytes, max_pixels: int, what: str) -> np.ndarray:
+        if len(data) == 3:
+            raise RuntimeError("a bug")
+        return real(data, max_pixels, what)
+
+    monkeypatch.setattr(sessions, "decode_image", flaky)
+    png = example_png.read_bytes()
+    with client.websocket_connect("/v1/stream") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        ws.send_bytes(pack_frame(png, {"id": 1}))
+        ws.send_bytes(pack_frame(b"bug", {"id": 2}))
+        ws.send_bytes(pack_frame(png, {"id": 3}))
+        replies = [ws.receive_json() for _ in range(3)]
+    assert [(r["type"], r["id"]) for r in replies] == [("poses", 1), ("error", 2), ("poses", 3)]
+    assert replies[1]["status"] == 500 and "RuntimeError" in replies[1]["error"]
+
+
 def test_streams_beyond_the_limit_are_told_to_come_back_later(example_png: Path) -> None:
     with pytest.raises(ValueError, match="max_streams"):
         create_app(network_loader=get_network, max_streams=0)

@@ -30,7 +30,7 @@ from movenet.families.blazepose.landmarks import LandmarkResult, decode_landmark
 from movenet.families.blazepose.options import BlazePoseOptions, check_max_poses
 from movenet.families.concurrency import exclusive
 from movenet.io.images import ImageSource, load_image
-from movenet.runtime import Backend
+from movenet.runtime import Backend, check_threads
 from movenet.skeletons import BLAZEPOSE_33
 from movenet.types import Keypoint, Pose
 
@@ -80,8 +80,7 @@ class BlazePoseDetector:
         self._roi: Rect | None = None
         self._previous_mask: np.ndarray | None = None
         self._filters = LandmarkFilters()
-        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-            raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+        check_threads(threads)
         self.threads = threads
 
     @property
