@@ -11,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -123,6 +126,32 @@ def test_bad_arguments_raise_clear_errors() -> None:
         image_transform(img, IDENTITY, kernel="webgl")
     with pytest.raises(ValueError, match="threads"):
         image_transform(img, IDENTITY, threads=0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_warps_on_threads_of_its_own() -> None:
+    """A process forked after a multi-threaded warp (multiprocessing's default on Linux) gets its
+    own pool: the parent's threads do not exist there, and waiting for them would hang."""
+    image = np.arange(240 * 320 * 3, dtype=np.uint8).reshape(240, 320, 3)
+    transform = (0.9, 0.1, 3.0, -0.1, 0.9, 2.0, 0, 0)
+    expected = image_transform(image, transform, (256, 256), threads=2)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one warp, its result's digest to the parent, then out at once
+        try:
+            os.write(write, _sha(image_transform(image, transform, (256, 256), threads=2)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    deadline = time.monotonic() + 30
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's warp hung")
+        time.sleep(0.05)
+    with os.fdopen(read) as pipe:
+        assert pipe.read() == _sha(expected)
 
 
 @pytest.mark.parametrize("kernel", ["wasm", "cpu"])
