@@ -52,6 +52,8 @@ def test_engine_options_are_checked_at_construction() -> None:
         EngineOptions(backend="tensorrt")
     with pytest.raises(ValueError, match="threads"):
         EngineOptions(threads=0)
+    with pytest.raises(ValueError, match="spin_wait"):
+        EngineOptions(spin_wait="no")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="fp32 network only"):
         build_detector("lightning", networks_for(EngineOptions(precision="int8")), decoder="heads")
 

@@ -99,6 +99,8 @@ class EngineOptions:
     def __post_init__(self) -> None:
         check_precision(self.precision, self.backend)
         check_threads(self.threads)
+        if not isinstance(self.spin_wait, bool):  # a string such as "no" would be taken as True
+            raise ValueError(f"spin_wait must be True or False, got {self.spin_wait!r}")
 
 
 #: Loads one graph by name on an engine: ``load(graph, engine) -> Network``.
