@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from movenet.batch.inputs import collect_inputs, largest_first
-from movenet.batch.local import available_cores, run_local, threads_per_worker
+from movenet.batch.local import run_local, threads_per_worker
 from movenet.batch.settings import DetectorOptions, TaskOptions
 from movenet.bench import run_benchmark
 from movenet.io.video import open_source
+from movenet.runtime import available_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 VIDEOS = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared")) / "data" / "videos"

@@ -137,24 +137,25 @@ def keypoint_array(poses_per_frame: PosesInput, min_score: float = 0.3) -> np.nd
     """An ``(N, K, 2)`` array of keypoint x, y per frame (K keypoints of the poses' skeleton, 17
     for COCO), ``NaN`` where the frame has no pose, the keypoint scores below `min_score`, or its
     coordinates are not finite."""
-    return _keypoint_table(poses_per_frame, min_score, lambda pose: pose.keypoints, 2)
+    return _keypoint_table([select_pose(f) for f in poses_per_frame], min_score, lambda pose: pose.keypoints, 2)
 
 
 def keypoint_array_3d(poses_per_frame: PosesInput, min_score: float = 0.3) -> np.ndarray | None:
     """An ``(N, K, 3)`` array of the 3D keypoints (x, y, z, metres) per frame, ``NaN`` where the
     frame has no pose, the keypoint scores below `min_score` or is not finite; None when no pose
     has 3D keypoints (a model without them)."""
-    if not any(p is not None and p.keypoints_3d is not None for p in map(select_pose, poses_per_frame)):
+    poses = [select_pose(f) for f in poses_per_frame]
+    if not any(p is not None and p.keypoints_3d is not None for p in poses):
         return None
-    return _keypoint_table(poses_per_frame, min_score, lambda pose: pose.keypoints_3d or (), 3)
+    return _keypoint_table(poses, min_score, lambda pose: pose.keypoints_3d or (), 3)
 
 
-def _keypoint_table(poses_per_frame: PosesInput, min_score: float,
+def _keypoint_table(poses: Sequence[Pose | None], min_score: float,
                     keypoints: Callable[[Pose], Sequence[Keypoint]], dims: int) -> np.ndarray:
-    count = poses_skeleton(poses_per_frame).num_keypoints
-    out = np.full((len(poses_per_frame), count, dims), np.nan)
-    for i, frame in enumerate(poses_per_frame):
-        pose = select_pose(frame)
+    """The (N, K, dims) table of each frame's selected pose (None: no pose)."""
+    count = poses_skeleton(poses).num_keypoints
+    out = np.full((len(poses), count, dims), np.nan)
+    for i, pose in enumerate(poses):
         if pose is None:
             continue
         for k, kp in enumerate(keypoints(pose)[:count]):

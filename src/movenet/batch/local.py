@@ -29,7 +29,7 @@ from movenet.batch.settings import BatchError, TaskOptions
 from movenet.batch.task import Interrupted, PoseWorker
 from movenet.runtime import available_cores
 
-__all__ = ["available_cores", "run_local", "threads_per_worker"]
+__all__ = ["run_local", "threads_per_worker"]
 
 
 def threads_per_worker(workers: int, cores: int | None = None) -> int:

@@ -295,7 +295,8 @@ def run_batch(inputs: Sequence[str | os.PathLike[str]] | str, out: str | os.Path
                         interrupted = run_on_ray(pending, out_path, options, address=address, workers=workers,
                                                  threads=threads, on_result=on_ray_result)
                     else:
-                        from movenet.batch.local import available_cores, run_local, threads_per_worker
+                        from movenet.batch.local import run_local, threads_per_worker
+                        from movenet.runtime import available_cores
 
                         count = min(workers or available_cores(), len(pending))
                         interrupted = run_local(pending, out_path, options, workers=count,

@@ -98,15 +98,14 @@ def image_transform(
                 out[start:stop, c0:c1] = _warp(image, t, range(start, stop), range(c0, c1), interpolation,
                                                fill_mode, fill, dtype)
 
-        workers = min(len(starts), available_cores() if threads is None else threads)
+        cores = available_cores()
+        workers = min(len(starts), cores if threads is None else min(threads, cores))
         groups = [starts[k::workers] for k in range(workers)]
-        if workers > 1:  # the caller's thread takes the first group, the shared pool the others
-            others = [_pool().submit(warp_bands, group) for group in groups[1:]]
-            warp_bands(groups[0])
-            for future in others:
-                future.result()
-        else:
-            warp_bands(starts)
+        # The caller's thread takes the first group, the shared pool the others (if any).
+        others = [_pool().submit(warp_bands, group) for group in groups[1:]]
+        warp_bands(groups[0])
+        for future in others:
+            future.result()
     return out[None] if batched else out
 
 

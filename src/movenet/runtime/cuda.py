@@ -23,14 +23,12 @@ class OnnxRuntimeCudaBackend(OnnxRuntimeBackend):
     """Runs an ONNX model on ONNX Runtime's CUDA execution provider (the CPU for what it lacks)."""
 
     name = "cuda"
+    engine_label = " (CUDA)"
 
     def __init__(self, model_path: Path, threads: int | None = None, device_id: int = 0, *,
                  spin_wait: bool = True) -> None:
         self.providers: tuple[Any, ...] = (("CUDAExecutionProvider", {"device_id": device_id}), "CPUExecutionProvider")
         super().__init__(model_path, threads, spin_wait=spin_wait)
-
-    def _engine_label(self) -> str:
-        return " (CUDA)"
 
     def _check_session(self, model_path: Path) -> None:
         if "CUDAExecutionProvider" not in self._session.get_providers():

@@ -17,6 +17,8 @@ class OnnxRuntimeBackend:
     name = "onnxruntime"
     #: What the session runs on, in ONNX Runtime's order of preference.
     providers: tuple[Any, ...] = ("CPUExecutionProvider",)
+    #: Said after "ONNX Runtime" in load errors.
+    engine_label = ""
 
     def __init__(self, model_path: Path, threads: int | None = None, *, spin_wait: bool = True) -> None:
         opts = ort.SessionOptions()
@@ -30,16 +32,13 @@ class OnnxRuntimeBackend:
         try:
             self._session = ort.InferenceSession(str(model_path), opts, providers=list(self.providers))
         except Exception as exc:  # ORT raises its own exception types for bad files
-            raise ModelFileError(f"{model_path}: ONNX Runtime{self._engine_label()} could not load the model "
+            raise ModelFileError(f"{model_path}: ONNX Runtime{self.engine_label} could not load the model "
                                  f"({exc})") from exc
         self._check_session(model_path)
         self.input_name = self._session.get_inputs()[0].name
         self.output_names = [o.name for o in self._session.get_outputs()]
         self.threads = threads
         self.spin_wait = spin_wait
-
-    def _engine_label(self) -> str:
-        return ""
 
     def _check_session(self, model_path: Path) -> None:
         """Raise ModelFileError when the session cannot run as asked (the CPU always can)."""

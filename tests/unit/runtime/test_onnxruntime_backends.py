@@ -35,7 +35,12 @@ def test_cpu_backend_runs_with_its_settings(doubling_model: Path) -> None:
     x = np.arange(4, dtype=np.float32)[None]
     assert np.array_equal(network.run(x)[0], 2 * x)
     assert (network.name, network.input_name, network.output_names) == ("onnxruntime", "x", ["y"])
-    assert network.threads == 2 and network.spin_wait is False  # type: ignore[attr-defined]
+    options = network._session.get_session_options()  # type: ignore[attr-defined]
+    assert options.intra_op_num_threads == 2
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    spinning = create_backend(doubling_model, threads=1)._session.get_session_options()  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError, match="allow_spinning"):  # not set: ONNX Runtime's default, spinning
+        spinning.get_session_config_entry("session.intra_op.allow_spinning")
 
 
 def test_a_file_that_is_not_a_model_names_the_file(tmp_path: Path) -> None:

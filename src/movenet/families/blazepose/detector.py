@@ -8,6 +8,7 @@ landmarks.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -123,13 +124,14 @@ class BlazePoseDetector:
 
     def detect_roi(self, image: np.ndarray) -> Rect | None:
         """Run the person detector on the whole image (HxWx3 uint8): the ROI of the best
-        detection, or None when nobody is found."""
+        detection, or None when nobody is found (or the detection gives no usable rectangle)."""
         detector, _ = self._networks()
         prepared = detector_input(image, self.threads)
         detections = detections_from_output(detector.run(prepared.tensor)[0], prepared, 1)
         if not detections:
             return None
-        return detection_to_roi(detections[0], image.shape[1], image.shape[0])
+        roi = detection_to_roi(detections[0], image.shape[1], image.shape[0])
+        return roi if _usable(roi) else None
 
     def run_landmarks(self, image: np.ndarray, roi: Rect) -> LandmarkResult | None:
         """The landmark network on ``roi`` of ``image``, decoded to normalized image
@@ -177,7 +179,7 @@ class BlazePoseDetector:
         roi = self._roi
         if roi is None:
             roi = self.detect_roi(rgb)
-            if roi is None or not _usable(roi):
+            if roi is None:
                 self.reset()
                 return []
         result = self.run_landmarks(rgb, roi)
@@ -230,4 +232,4 @@ class BlazePoseDetector:
 def _usable(roi: Rect) -> bool:
     """Whether the landmark network can be run on `roi`: a finite rectangle of positive size."""
     values = (roi.x_center, roi.y_center, roi.width, roi.height, roi.rotation)
-    return bool(np.isfinite(values).all()) and roi.width > 0 and roi.height > 0
+    return all(map(math.isfinite, values)) and roi.width > 0 and roi.height > 0

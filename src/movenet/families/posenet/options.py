@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 #: Architectures, strides and multipliers the reference knows (constants.ts).
@@ -140,7 +141,7 @@ class PoseNetOptions:
         _check_estimation(self.max_poses, self.score_threshold, self.nms_radius)
         _resolution_sides(self.input_resolution)
 
-    @property
+    @cached_property
     def resolution(self) -> tuple[int, int]:
         """(width, height) after snapping: the size of the network input."""
         width, height = _resolution_sides(self.input_resolution)
