@@ -9,7 +9,9 @@ after a warm-up), latency (capture to drawn reply) p50/p90, the server's per-fra
 model's one-thread `movenet bench` end-to-end rate on frames of the same size, measured in the same
 run right after each window (`--rounds` alternations, the page stopped meanwhile): the page can
 reach min(camera rate, what the server sustains), so the ratio `page fps / min(30, bench fps)`,
-the median over the rounds, is the figure that says whether the page keeps up. Needs the `web` extra, playwright (the
+the median over the rounds, is the figure that says whether the page keeps up. Also the CPU
+(cores) the server and the browser used during the windows, from /proc (Linux), and each round's
+bench rate (how much the machine's own speed drifts). Needs the `web` extra, playwright (the
 python package only; no `playwright install`) and /usr/bin/chromium (or $MOVENET_CHROMIUM).
 Everything stays on the loopback interface.
 """
@@ -37,6 +39,16 @@ SHARED_DATA = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared")) / "
 CLIP = SHARED_DATA / "videos" / "tfjs_dance_pose_1.mp4"
 CHROMIUM = Path(os.environ.get("MOVENET_CHROMIUM", "/usr/bin/chromium"))
 CAMERA_FPS = 30
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
 
 def default_models() -> list[str]:
     """Every model the registry lists (MoveNet, BlazePose, PoseNet), in its order."""
@@ -87,12 +99,54 @@ def start_server(port: int, threads: int | None) -> subprocess.Popen[bytes]:
     raise SystemExit("movenet serve did not start within 60 s")
 
 
+def process_tree(root: int) -> set[int]:
+    """`root` and its descendants (Linux /proc; an empty set elsewhere)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(entry.parent.name)] = int(entry.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # a process that ended meanwhile
+    tree = {root} if root in parents else set()
+    grown = True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in tree and pid not in tree}
+        tree |= more
+        grown = bool(more)
+    return tree
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU time of these processes so far (those that ended count as 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def browser_pid(camera: Path) -> int | None:
+    """The chromium process playing `camera` (its command line names the file), or None."""
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(camera).encode() in entry.read_bytes() and b"chromium" in entry.read_bytes():
+                return int(entry.parent.name)
+        except OSError:
+            continue
+    return None
+
+
 def measure_model(browser: Any, base: str, model: str, send_size: int, warmup_s: float, seconds: float,
-                  rounds: int, frames: list[np.ndarray]) -> dict[str, Any]:
+                  rounds: int, frames: list[np.ndarray], pids: dict[str, int | None]) -> dict[str, Any]:
     """`rounds` alternations of a page window (seconds / rounds of streaming, after a warm-up)
     and the one-thread bench on `frames` while the page is stopped: the baseline is measured
     next to each window, so that a machine whose speed drifts over a run (a shared host) does not
-    turn into a ratio; the figure is the median of the rounds' ratios."""
+    turn into a ratio; the figure is the median of the rounds' ratios. `pids`: the server's and
+    the browser's process, whose CPU use (cores, their process trees) is read over each window."""
     import movenet
 
     detector = movenet.create_detector(model, threads=1)
@@ -103,6 +157,7 @@ def measure_model(browser: Any, base: str, model: str, send_size: int, warmup_s:
     page.goto(f"{base}/?model={model}")
     page.select_option("#send-size", str(send_size))
     windows, benches = [], []
+    cores: dict[str, list[float]] = {name: [] for name, pid in pids.items() if pid is not None}
     for _ in range(rounds):
         page.evaluate("() => { window.poseLog.length = 0; }")
         page.click("#start")
@@ -110,7 +165,12 @@ def measure_model(browser: Any, base: str, model: str, send_size: int, warmup_s:
                                timeout=120_000)
         time.sleep(warmup_s)
         page.evaluate("() => { window.poseLog.length = 0; }")
+        trees = {name: process_tree(pid) for name, pid in pids.items() if pid is not None}
+        cpu_before, t0 = {name: cpu_seconds(tree) for name, tree in trees.items()}, time.monotonic()
         time.sleep(seconds / rounds)
+        elapsed = time.monotonic() - t0
+        for name, tree in trees.items():
+            cores[name].append((cpu_seconds(tree) - cpu_before[name]) / elapsed)
         log = page.evaluate("() => window.poseLog.map((e) => [e.model, e.received_at_ms, e.latency_ms, "
                             "e.inference_ms, e.frame.poses.length])")
         page.click("#stop")
@@ -134,6 +194,7 @@ def measure_model(browser: Any, base: str, model: str, send_size: int, warmup_s:
         "frames_with_pose": sum(e[4] > 0 for e in every) / len(every),
         "bench_fps_1_thread": statistics.median(benches), "bench_fps_per_round": benches,
         "page_vs_possible": statistics.median(ratios), "ratio_per_round": ratios,
+        **{f"{name}_cores": statistics.median(values) for name, values in cores.items()},
     }
 
 
@@ -152,10 +213,11 @@ def bench_rate(detector: Any, frames: list[np.ndarray]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=None, help="models to run (default: every registered one)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured streaming per model (all rounds)")
+    parser.add_argument("--seconds", type=positive_seconds, default=20.0,
+                        help="measured streaming per model (all rounds)")
     parser.add_argument("--rounds", type=positive_int, default=4,
                         help="page windows per model, each followed by the bench baseline (default 4)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds streamed before each window")
+    parser.add_argument("--warmup", type=positive_seconds, default=2.0, help="seconds streamed before each window")
     parser.add_argument("--size", default="640x480", help="fake camera size WxH (default 640x480)")
     parser.add_argument("--send-size", type=int, default=320, help="the page's 'frame size sent' (px)")
     parser.add_argument("--threads", type=int, default=None, help="server inference threads")
@@ -186,14 +248,18 @@ def main(argv: list[str] | None = None) -> int:
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                     f"--use-file-for-fake-video-capture={camera}"])
+                pids = {"server": server.pid, "browser": browser_pid(camera)}
                 for model in models:
                     row = measure_model(browser, f"http://127.0.0.1:{port}", model, args.send_size, args.warmup,
-                                        args.seconds, args.rounds, sent)
+                                        args.seconds, args.rounds, sent, pids)
                     results["models"].append(row)
                     print(f"{model:>16}: page {row['fps']:5.1f} fps  latency p50 {row.get('latency_p50_ms', 0):5.0f} ms"
                           f"  p90 {row.get('latency_p90_ms', 0):5.0f} ms  bench(1 thread) "
                           f"{row['bench_fps_1_thread']:5.1f} fps  page/min(30, bench) {row['page_vs_possible']:.2f}"
-                          f"  (rounds: {', '.join(f'{r:.2f}' for r in row.get('ratio_per_round', []))})",
+                          f"  (rounds: {', '.join(f'{r:.2f}' for r in row.get('ratio_per_round', []))}; bench fps "
+                          f"{', '.join(f'{b:.1f}' for b in row.get('bench_fps_per_round', []))})"
+                          + "".join(f"  {name} {row[f'{name}_cores']:.2f} cores" for name in pids
+                                    if f"{name}_cores" in row),
                           flush=True)
                 browser.close()
         finally:
