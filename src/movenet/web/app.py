@@ -147,8 +147,8 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
     if max_streams < 1:
         raise ValueError(f"max_streams must be positive, got {max_streams}")
     # The server shares its cores (event loop, image decoding, other clients, often the browser
-    # itself): its inference threads sleep when idle rather than spin (benchmarks/live_page.py:
-    # at the same 30 fps, the server's CPU for Lightning went from 1.04 to 0.47 cores).
+    # itself): its inference threads sleep when idle rather than spin (docs/performance.md,
+    # "Threads that wait").
     pool = NetworkPool(EngineOptions(threads=threads, model_dir=model_dir, spin_wait=False), network_loader)
     server = ServerState(pool, model_dir, max_body_bytes, max_pixels, frame_hook)
     for name in preload:
