@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=positive_seconds, default=2.0, help="seconds streamed before each window")
     parser.add_argument("--size", default="640x480", help="fake camera size WxH (default 640x480)")
     parser.add_argument("--send-size", type=int, default=320, help="the page's 'frame size sent' (px)")
-    parser.add_argument("--threads", type=int, default=None, help="server inference threads")
+    parser.add_argument("--threads", type=positive_int, default=None, help="server inference threads")
     parser.add_argument("--json", default=None, help="write the results as JSON to this path (- for stdout)")
     args = parser.parse_args(argv)
     if not CLIP.is_file():

@@ -2,6 +2,7 @@
 
   movenet serve [--host 127.0.0.1] [--port 8000] [--max-body-mb 8] [--preload lightning] [--model-dir DIR]
                 [--allowed-host NAME ...] [--body-timeout 30] [--threads N] [--max-streams 32]
+                [--stream-idle-timeout 300]
 
 Registered by ``add_serve_parser(subparsers)`` from ``movenet.cli``; FastAPI and uvicorn are only
 imported when the command runs (they come with the ``web`` extra: ``pip install "movenet[web]"``).
@@ -16,7 +17,7 @@ from typing import Any
 
 from movenet.cli.common import EXIT_FAILURE, EXIT_OK, positive_int
 from movenet.registry import MODEL_NAMES
-from movenet.web.messages import DEFAULT_MAX_STREAMS
+from movenet.web.messages import DEFAULT_MAX_STREAMS, DEFAULT_STREAM_IDLE_S
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: Bind addresses meaning "every interface".
@@ -105,6 +106,9 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
                      help="a host name (or address) clients may use in the URL, besides localhost, 127.0.0.1, [::1] "
                           "and the bound address (repeatable; '*' allows any). Other Host headers get 403: this "
                           "stops web pages from reaching the server through DNS rebinding")
+    srv.add_argument("--stream-idle-timeout", type=_seconds, default=DEFAULT_STREAM_IDLE_S, metavar="S",
+                     help=f"seconds a live stream may go without a message (default {DEFAULT_STREAM_IDLE_S:g}); then "
+                          "it is closed and its place freed")
     srv.add_argument("--body-timeout", type=_seconds, default=30.0, metavar="S",
                      help="seconds an upload may take to arrive (default 30); slower gets 408")
     srv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
@@ -129,7 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     hosts, any_ip = allowed_hosts(args.host, args.allowed_host)
     app = create_app(model_dir=args.model_dir, threads=args.threads, max_body_bytes=max_body, preload=args.preload,
                      allowed_hosts=hosts, allow_any_ip=any_ip, body_timeout=args.body_timeout,
-                     max_streams=args.max_streams)
+                     max_streams=args.max_streams, stream_idle_timeout=args.stream_idle_timeout)
     if args.host not in LOOPBACK_HOSTS:
         print(f"movenet: warning: serving on {args.host}: anyone who can reach this machine can use the API; "
               "browsers give pages on other hosts the camera only over https (a video file still works)",

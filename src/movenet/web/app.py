@@ -86,7 +86,14 @@ from movenet.errors import ModelFileError
 from movenet.registry import MODEL_NAMES, MODELS
 from movenet.web.errors import ApiError, error_body
 from movenet.web.host_guard import HostGuard
-from movenet.web.messages import DEFAULT_MAX_PIXELS, DEFAULT_MAX_STREAMS, decode_image, pack_frame, split_frame_message
+from movenet.web.messages import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MAX_STREAMS,
+    DEFAULT_STREAM_IDLE_S,
+    decode_image,
+    pack_frame,
+    split_frame_message,
+)
 from movenet.web.networks import NetworkLoader, NetworkPool
 from movenet.web.options import StreamConfig, stream_options
 from movenet.web.request_body import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, check_content_type, read_body
@@ -121,7 +128,8 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
                allowed_origins: Iterable[str] = (),
                frame_hook: Callable[[FrameEvent], None] | None = None,
                allowed_hosts: Iterable[str] | None = None, allow_any_ip: bool = False,
-               body_timeout: float = DEFAULT_BODY_TIMEOUT_S, max_streams: int = DEFAULT_MAX_STREAMS) -> FastAPI:
+               body_timeout: float = DEFAULT_BODY_TIMEOUT_S, max_streams: int = DEFAULT_MAX_STREAMS,
+               stream_idle_timeout: float = DEFAULT_STREAM_IDLE_S) -> FastAPI:
     """The FastAPI app serving the demo page, ``/v1/poses``, ``/v1/models``, ``/healthz`` and ``/v1/stream``.
 
     model_dir, threads: where the weights are and ONNX Runtime's intra-op threads (as for
@@ -139,6 +147,8 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
     body_timeout: seconds a POST body may take to arrive (408 beyond).
     max_streams: ``/v1/stream`` connections open at once (each has its own detector and threads);
         one more is told so and closed (code 1013, try again later).
+    stream_idle_timeout: seconds a stream may go without a message; then it is told so (408) and
+        closed (code 1000), giving its place back.
     """
     if max_body_bytes < 1:
         raise ValueError(f"max_body_bytes must be positive, got {max_body_bytes}")
@@ -146,11 +156,13 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
         raise ValueError(f"max_pixels must be positive, got {max_pixels}")
     if max_streams < 1:
         raise ValueError(f"max_streams must be positive, got {max_streams}")
+    if not 0 < stream_idle_timeout < float("inf"):
+        raise ValueError(f"stream_idle_timeout must be a positive number of seconds, got {stream_idle_timeout}")
     # The server shares its cores (event loop, image decoding, other clients, often the browser
     # itself): its inference threads sleep when idle rather than spin (docs/performance.md,
     # "Threads that wait").
     pool = NetworkPool(EngineOptions(threads=threads, model_dir=model_dir, spin_wait=False), network_loader)
-    server = ServerState(pool, model_dir, max_body_bytes, max_pixels, frame_hook)
+    server = ServerState(pool, model_dir, max_body_bytes, max_pixels, frame_hook, stream_idle_timeout)
     for name in preload:
         build_detector(canonical_model_name(name), pool.networks())
     origins = frozenset(allowed_origins)

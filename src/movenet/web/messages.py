@@ -19,6 +19,7 @@ from movenet.web.errors import ApiError
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_MAX_STREAMS",
+    "DEFAULT_STREAM_IDLE_S",
     "MAX_HEADER_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_TIMESTAMP_MS",
@@ -33,6 +34,9 @@ __all__ = [
 DEFAULT_MAX_PIXELS = 40_000_000
 #: Live streams served at once by default: each has a detector and two threads of its own.
 DEFAULT_MAX_STREAMS = 32
+#: Seconds a stream may go without a message before the server closes it (so that clients which
+#: open a stream and go quiet do not hold the places of `DEFAULT_MAX_STREAMS` for ever).
+DEFAULT_STREAM_IDLE_S = 300.0
 #: Largest JSON header in a binary frame message, and largest text (control) message.
 MAX_HEADER_BYTES = 64 * 1024
 #: Deepest nesting of arrays and objects in a client's JSON (ours never go past 2 levels).

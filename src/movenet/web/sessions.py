@@ -21,7 +21,7 @@ from movenet.registry import get_entry
 from movenet.types import Pose
 from movenet.web.errors import ApiError, error_body
 from movenet.web.masks import with_masks
-from movenet.web.messages import decode_image, parse_json, split_frame_message
+from movenet.web.messages import DEFAULT_STREAM_IDLE_S, decode_image, parse_json, split_frame_message
 from movenet.web.networks import NetworkPool
 from movenet.web.options import StreamConfig
 
@@ -62,6 +62,7 @@ class ServerState:
     max_body_bytes: int
     max_pixels: int
     frame_hook: Callable[[FrameEvent], None] | None
+    stream_idle_s: float = DEFAULT_STREAM_IDLE_S
     streams: int = 0
     stream_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _available: set[str] = field(default_factory=set)

@@ -44,12 +44,12 @@ async def _send(websocket: WebSocket, text: str) -> bool:
     return True
 
 
-async def refuse_stream(websocket: WebSocket, reason: str) -> None:
-    """Tell an accepted client why it is not served (an error message, status 503), then close
-    with 1013 (try again later)."""
-    if await _send(websocket, _error_text(503, reason)):
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            await websocket.close(code=1013, reason="too many streams")
+async def refuse_stream(websocket: WebSocket, reason: str, status: int = 503, close_code: int = 1013) -> None:
+    """Tell an accepted client why it is not served (an error message with `status`), then close
+    with `close_code` (default: 503 and 1013, try again later)."""
+    if await _send(websocket, _error_text(status, reason)):
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # it may be gone already
+            await websocket.close(code=close_code)
 
 
 async def run_stream(websocket: WebSocket, server: ServerState) -> None:
@@ -61,8 +61,7 @@ async def run_stream(websocket: WebSocket, server: ServerState) -> None:
     try:
         config = StreamConfig().updated(dict(websocket.query_params))
     except ValueError as exc:
-        await _send(websocket, json.dumps({"type": "error", **error_body(422, str(exc)), "id": None}))
-        await websocket.close(code=1008)
+        await refuse_stream(websocket, str(exc), status=422, close_code=1008)
         return
     session = StreamSession(server, config)
     hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "version": _version(), "models": list(MODEL_NAMES),
@@ -102,7 +101,13 @@ async def _read(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answ
     decoder, worker = threads
     try:
         while True:
-            message = await websocket.receive()
+            try:
+                message = await asyncio.wait_for(websocket.receive(), server.stream_idle_s)
+            except asyncio.TimeoutError:  # a quiet client: give its place back (Python 3.10: not TimeoutError)
+                await slots.acquire()
+                answers.put_nowait(_answered(loop, _error_text(
+                    408, f"no message for {server.stream_idle_s:g} s; the stream is closed"), 1000))
+                break
             if message["type"] == "websocket.disconnect":
                 break
             data, text = message.get("bytes"), message.get("text")
@@ -111,9 +116,7 @@ async def _read(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Answ
             await slots.acquire()
             too_long = _too_long(data, text, server.max_body_bytes)
             if too_long is not None:  # answered at once; nothing after it is read
-                done = loop.create_future()
-                done.set_result((too_long, 1009))
-                answers.put_nowait(done)
+                answers.put_nowait(_answered(loop, too_long, 1009))
                 break
             received_ms = (time.monotonic() - session.opened) * 1000
             decoded = None if data is None else decoder.submit(session.decode_frame, data, received_ms)
@@ -136,6 +139,13 @@ async def _write(websocket: WebSocket, answers: asyncio.Queue[asyncio.Future[Ans
             with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # it may be gone already
                 await websocket.close(code=close_code)
             return
+
+
+def _answered(loop: asyncio.AbstractEventLoop, text: str, close_code: int | None) -> asyncio.Future[Answer]:
+    """An answer that is ready now (it still waits its turn behind the ones before it)."""
+    done: asyncio.Future[Answer] = loop.create_future()
+    done.set_result((text, close_code))
+    return done
 
 
 def _too_long(data: bytes | None, text: str | None, max_bytes: int) -> str | None:

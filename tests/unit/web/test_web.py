@@ -317,6 +317,24 @@ def test_a_frame_that_fails_unexpectedly_is_answered_with_its_id(client: TestCli
     assert replies[1]["status"] == 500 and "RuntimeError" in replies[1]["error"]
 
 
+def test_a_quiet_stream_is_closed_and_gives_its_place_back() -> None:
+    with pytest.raises(ValueError, match="stream_idle_timeout"):
+        create_app(network_loader=get_network, stream_idle_timeout=0)
+    app = create_app(network_loader=get_network, allowed_hosts=["testserver"], max_streams=1, stream_idle_timeout=0.5)
+    with TestClient(app) as client:
+        with client.websocket_connect("/v1/stream") as quiet:
+            assert quiet.receive_json()["type"] == "hello"
+            reply = quiet.receive_json()  # nothing sent for half a second
+            assert (reply["type"], reply["status"]) == ("error", 408) and "no message for 0.5 s" in reply["error"]
+            with pytest.raises(WebSocketDisconnect) as closed:
+                quiet.receive_json()
+            assert closed.value.code == 1000
+        with client.websocket_connect("/v1/stream") as next_client:  # the one place is free again
+            assert next_client.receive_json()["type"] == "hello"
+            next_client.send_text(json.dumps({"type": "ping"}))
+            assert next_client.receive_json()["type"] == "pong"  # a client that talks is not cut off
+
+
 def test_streams_beyond_the_limit_are_told_to_come_back_later(example_png: Path) -> None:
     with pytest.raises(ValueError, match="max_streams"):
         create_app(network_loader=get_network, max_streams=0)
@@ -333,6 +351,8 @@ def test_streams_beyond_the_limit_are_told_to_come_back_later(example_png: Path)
         assert client.get("/healthz").json()["streams"] == 2  # the refused one was never counted
         second.send_bytes(pack_frame(example_png.read_bytes(), {"id": 1}))
         assert second.receive_json()["type"] == "poses"  # the open streams go on
+    with TestClient(app) as client:
+        assert client.get("/healthz").json()["streams"] == 0  # each closed stream gave its place back
     with TestClient(app) as client, client.websocket_connect("/v1/stream") as again:
         assert again.receive_json()["type"] == "hello"  # a stream that closed frees its place
 
