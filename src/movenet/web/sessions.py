@@ -19,7 +19,7 @@ from movenet.io.results import frame_record
 from movenet.models.fetch import model_files
 from movenet.registry import get_entry
 from movenet.types import Pose
-from movenet.web.errors import ApiError, error_body
+from movenet.web.errors import ApiError, error_message
 from movenet.web.masks import with_masks
 from movenet.web.messages import DEFAULT_STREAM_IDLE_S, decode_image, parse_json, split_frame_message
 from movenet.web.networks import NetworkPool
@@ -49,8 +49,12 @@ class DecodedFrame:
     image: bytes
     rgb: np.ndarray
     timestamp_ms: float
-    timestamp_source: str
     decode_ms: float
+
+    @property
+    def timestamp_source(self) -> str:
+        """Who gave the timestamp: "client" (the frame's header) or "server" (its arrival)."""
+        return "server" if self.header.get("timestamp_ms") is None else "client"
 
 
 @dataclass
@@ -110,12 +114,9 @@ class StreamSession:
             start = time.perf_counter()
             rgb = decode_image(image, self.server.max_pixels, "frame")
             return DecodedFrame(header, image, rgb, received_ms if timestamp is None else timestamp,
-                                "client" if timestamp is not None else "server", (time.perf_counter() - start) * 1000)
-        except ApiError as exc:
-            return {"type": "error", **error_body(exc.status, exc.message), "id": frame_id}
-        except Exception as exc:  # keep the stream (and the server) going; log the bug
-            log.exception("stream %d: frame %r failed", self.id, frame_id)
-            return {"type": "error", **error_body(500, f"internal error: {type(exc).__name__}"), "id": frame_id}
+                                (time.perf_counter() - start) * 1000)
+        except Exception as exc:
+            return self._frame_error(exc, frame_id)
 
     def handle_frame(self, frame: DecodedFrame | dict[str, Any]) -> dict[str, Any]:
         """Detect the poses in one frame (what :meth:`decode_frame` made of its message), in the
@@ -135,13 +136,8 @@ class StreamSession:
                      "inference_ms": round(elapsed, 3),
                      "frame": _frame_json(self.frames, width, height, poses, frame.timestamp_ms)}
             self.frames += 1
-        except ApiError as exc:
-            return {"type": "error", **error_body(exc.status, exc.message), "id": frame_id}
-        except ModelFileError as exc:
-            return {"type": "error", **error_body(503, str(exc)), "id": frame_id}
-        except Exception as exc:  # keep the stream (and the server) going; log the bug
-            log.exception("stream %d: frame %r failed", self.id, frame_id)
-            return {"type": "error", **error_body(500, f"internal error: {type(exc).__name__}"), "id": frame_id}
+        except Exception as exc:
+            return self._frame_error(exc, frame_id)
         if self.server.frame_hook is not None:
             try:
                 self.server.frame_hook(FrameEvent(self.id, frame.header, frame.image, reply))
@@ -149,15 +145,25 @@ class StreamSession:
                 log.exception("frame_hook failed")
         return reply
 
+    def _frame_error(self, exc: Exception, frame_id: Any) -> dict[str, Any]:  # noqa: ANN401 - the client's id
+        """The error reply for a frame that failed: the client's mistake as its status, missing
+        model files as 503, anything else (a bug) logged and answered 500; the stream goes on."""
+        if isinstance(exc, ApiError):
+            return error_message(exc.status, exc.message, frame_id)
+        if isinstance(exc, ModelFileError):
+            return error_message(503, str(exc), frame_id)
+        log.error("stream %d: frame %r failed", self.id, frame_id, exc_info=exc)
+        return error_message(500, f"internal error: {type(exc).__name__}", frame_id)
+
     def handle_text(self, text: str) -> dict[str, Any]:
         """Answer one control message (runs in the stream's worker thread, in order with the frames)."""
         try:
             message = parse_json(text, "text message")
         except ApiError as exc:
-            return {"type": "error", **error_body(400, f"{exc.message}; text messages must be JSON objects such as "
-                                                  '{"type": "config", "model": "thunder"}'), "id": None}
+            return error_message(400, f"{exc.message}; text messages must be JSON objects such as "
+                                      '{"type": "config", "model": "thunder"}')
         if not isinstance(message, dict):
-            return {"type": "error", **error_body(400, "text messages must be JSON objects"), "id": None}
+            return error_message(400, "text messages must be JSON objects")
         kind = message.get("type")
         if kind == "ping":
             return {"type": "pong"}
@@ -170,20 +176,20 @@ class StreamSession:
             try:
                 config = self.config.updated(changes)
             except ValueError as exc:
-                return {"type": "error", **error_body(422, str(exc)), "id": None}
+                return error_message(422, str(exc))
             try:
                 config.build(self.server.pool)  # loads its networks now
             except ModelFileError as exc:
-                return {"type": "error", **error_body(503, str(exc)), "id": None}
+                return error_message(503, str(exc))
             except ValueError as exc:  # e.g. decoder="heads" at precision int8
-                return {"type": "error", **error_body(422, str(exc)), "id": None}
+                return error_message(422, str(exc))
             if config != self.config:
                 self.config = config
                 self.detector = None  # fresh temporal state for the new settings
             return {"type": "config", "config": self.config.to_json(),
                     "skeleton": get_entry(self.config.model).skeleton.to_json()}
-        return {"type": "error", **error_body(400, f"unknown message type {kind!r}; expected config, reset "
-                                              "or ping (frames are binary messages)"), "id": None}
+        return error_message(400, f"unknown message type {kind!r}; expected config, reset "
+                                  "or ping (frames are binary messages)")
 
 
 def _frame_json(index: int, width: int, height: int, poses: list[Pose], timestamp_ms: float | None = None,

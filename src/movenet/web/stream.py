@@ -16,7 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 
 import movenet
 from movenet.registry import MODEL_NAMES, get_entry
-from movenet.web.errors import error_body
+from movenet.web.errors import error_message
 from movenet.web.messages import MAX_HEADER_BYTES
 from movenet.web.options import StreamConfig, stream_options
 from movenet.web.sessions import DecodedFrame, ServerState, StreamSession
@@ -170,7 +170,7 @@ def _answer(session: StreamSession, decoded: Future[DecodedFrame | dict[str, Any
 
 
 def _error_text(status: int, message: str) -> str:
-    return json.dumps({"type": "error", **error_body(status, message), "id": None})
+    return json.dumps(error_message(status, message))
 
 
 def _version() -> str:
