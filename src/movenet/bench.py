@@ -127,12 +127,28 @@ def network_step(model: str, detector: Any, frame: np.ndarray) -> tuple[Callable
     return (lambda: network.run(net_input)), {}
 
 
+MAX_FRAME_PIXELS = 3840 * 2160  # the clip holds 60 frames: 4K UHD keeps it near 1.5 GB
+
+
+def check_bench_options(frames: int, size: tuple[int, int], rounds: int) -> None:
+    """Raise ValueError naming the first absurd option (no frames, an empty or huge frame size)."""
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
+        raise ValueError(f"frames must be a whole number >= 1, got {frames!r}")
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
+        raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}")
+    if len(size) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in size):
+        raise ValueError(f"size must be (width, height) in whole pixels >= 1, got {size!r}")
+    if size[0] * size[1] > MAX_FRAME_PIXELS:
+        raise ValueError(f"frame size {size[0]}x{size[1]} is over the limit of {MAX_FRAME_PIXELS} pixels (3840x2160)")
+
+
 def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", precision: str = "fp32",
                   threads: int | None = 1,
                   frames: int = 300, size: tuple[int, int] = (640, 480), reference: bool = True,
                   oracle: Path | None = None, rounds: int = 3, image: Any = None,
                   log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
     """Measure network-only, end-to-end and (optionally) reference times, alternating in rounds."""
+    check_bench_options(frames, size, rounds)
     source = image if image is not None else example_image_path()
     clip = pan_frames(load_image(source), 60, *size)
     model = canonical_model_name(model)

@@ -133,6 +133,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+def parse_frame_size(text: str) -> tuple[int, int]:
+    """``--size``: ``WIDTHxHEIGHT`` in whole pixels, such as ``640x480``."""
+    parts = text.lower().split("x")
+    try:
+        sides = [int(p) for p in parts]
+    except ValueError:
+        sides = []
+    if len(sides) != 2 or min(sides) < 1:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 640x480, got {text!r}")
+    return sides[0], sides[1]
+
+
 def parse_resolution(text: str) -> int | tuple[int, int]:
     """``--input-resolution``: one side (``257``) or ``WIDTHxHEIGHT`` (``353x257``)."""
     parts = text.lower().split("x")

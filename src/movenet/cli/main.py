@@ -38,6 +38,8 @@ from movenet.cli.common import (
     detector_options,
     engine_options,
     example_image,
+    parse_frame_size,
+    positive_int,
 )
 from movenet.cli.common import error as _error
 from movenet.cli.eval import add_eval_parser
@@ -208,10 +210,8 @@ def cmd_track(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    width, height = (int(v) for v in args.size.lower().split("x"))
     result = run_benchmark(args.model, backend=args.backend, precision=args.precision, threads=args.threads,
-                           frames=args.frames,
-                           size=(width, height), reference=not args.no_reference,
+                           frames=args.frames, size=args.size, reference=not args.no_reference,
                            oracle=Path(args.oracle) if args.oracle else None,
                            log=lambda msg: print(f"movenet bench: {msg}", file=sys.stderr))
     if args.json:
@@ -280,9 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", parents=[backend_options],
                            help="speed: network only vs. end to end vs. the TF.js reference")
     add_model_option(bench)
-    bench.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
-    bench.add_argument("--frames", type=int, default=300, help="frames measured per pipeline (default 300)")
-    bench.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
+    bench.add_argument("--threads", type=positive_int, default=1, help="inference threads (default 1)")
+    bench.add_argument("--frames", type=positive_int, default=300,
+                       help="frames measured per pipeline (default 300)")
+    bench.add_argument("--size", type=parse_frame_size, default=(640, 480),
+                       help="frame size WxH (default 640x480; at most 3840x2160 pixels)")
     bench.add_argument("--no-reference", action="store_true", help="skip the TF.js reference (needs node)")
     bench.add_argument("--oracle", help="path of tfjs-oracle/run.sh (default: ../shared/tools/tfjs-oracle)")
     bench.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
