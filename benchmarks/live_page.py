@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from movenet.cli.common import positive_int
+from movenet.cli.common import parse_frame_size, positive_int
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared")) / "data"
@@ -210,6 +210,19 @@ def bench_rate(detector: Any, frames: list[np.ndarray]) -> float:
     return 1.0 / statistics.median(samples[len(frames) // 2:])
 
 
+def markdown_table(results: dict[str, Any]) -> str:
+    """The README's table of one run's results (the JSON this script writes)."""
+    lines = ["| model | page fps | latency p50 / p90 (ms) | one-thread bench fps | page / min(30, bench) | per round "
+             "| server / browser cores |", "|---|---:|---:|---:|---:|---|---:|"]
+    for row in results["models"]:
+        rounds = ", ".join(f"{r:.2f}" for r in row.get("ratio_per_round", []))
+        lines.append(f"| {row['model']} | {row['fps']:.1f} | {row.get('latency_p50_ms', 0):.0f} / "
+                     f"{row.get('latency_p90_ms', 0):.0f} | {row['bench_fps_1_thread']:.1f} | "
+                     f"{row['page_vs_possible']:.2f} | {rounds} | {row.get('server_cores', 0):.2f} / "
+                     f"{row.get('browser_cores', 0):.2f} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=None, help="models to run (default: every registered one)")
@@ -218,11 +231,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=positive_int, default=4,
                         help="page windows per model, each followed by the bench baseline (default 4)")
     parser.add_argument("--warmup", type=positive_seconds, default=2.0, help="seconds streamed before each window")
-    parser.add_argument("--size", default="640x480", help="fake camera size WxH (default 640x480)")
-    parser.add_argument("--send-size", type=int, default=320, help="the page's 'frame size sent' (px)")
-    parser.add_argument("--threads", type=positive_int, default=None, help="server inference threads")
+    parser.add_argument("--size", type=parse_frame_size, default=(640, 480),
+                        help="fake camera size WxH (default 640x480)")
+    parser.add_argument("--send-size", type=positive_int, default=320, help="the page's 'frame size sent' (px)")
+    parser.add_argument("--threads", type=positive_int, default=None,
+                        help="server inference threads (default: the server's, all cores but one)")
     parser.add_argument("--json", default=None, help="write the results as JSON to this path (- for stdout)")
+    parser.add_argument("--table", metavar="JSON", default=None,
+                        help="print the README's table of a saved run (its --json file) and exit")
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown_table(json.loads(Path(args.table).read_text())))
+        return 0
     if not CLIP.is_file():
         raise SystemExit(f"{CLIP} is absent (set MOVENET_SHARED)")
     if not CHROMIUM.is_file():
@@ -231,9 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     models = args.models or default_models()
-    width, height = (int(v) for v in args.size.lower().split("x"))
+    width, height = args.size
+    from movenet.web.app import default_server_threads
+
     results: dict[str, Any] = {"camera": f"{width}x{height} @ {CAMERA_FPS} fps", "send_size": args.send_size,
-                               "cores": os.cpu_count(), "models": []}
+                               "cores": os.cpu_count(), "server_threads": args.threads or default_server_threads(),
+                               "models": []}
     with tempfile.TemporaryDirectory() as tmp:
         camera = Path(tmp) / "camera.y4m"
         rgb = write_camera(CLIP, camera, width, height, frames=90)

@@ -84,6 +84,7 @@ import movenet
 from movenet.api import EngineOptions, build_detector, canonical_model_name
 from movenet.errors import ModelFileError
 from movenet.registry import MODEL_NAMES, MODELS
+from movenet.runtime import available_cores
 from movenet.web.errors import ApiError, error_body
 from movenet.web.host_guard import HostGuard
 from movenet.web.messages import (
@@ -122,6 +123,16 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MODEL_DESCRIPTIONS = {name: entry.description for name, entry in MODELS.items()}
 
 
+def default_server_threads() -> int:
+    """Inference threads per run when none are asked for: all cores but one, which is left to the
+    server's own work (receiving and decoding frames, the event loop, encoding replies) and, for
+    a page opened on the same machine, the browser. ONNX Runtime's threads meet at every
+    operator, so one of them losing its core to another process holds up the run: on the live
+    page on 2 cores (benchmarks/live_page.py) one thread kept up with the bench rate where two
+    fell 5-15% behind it (README, "The live page")."""
+    return max(1, available_cores() - 1)
+
+
 def create_app(*, model_dir: str | Path | None = None, threads: int | None = None,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS,
                network_loader: NetworkLoader | None = None, preload: Iterable[str] = (),
@@ -132,8 +143,9 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
                stream_idle_timeout: float = DEFAULT_STREAM_IDLE_S) -> FastAPI:
     """The FastAPI app serving the demo page, ``/v1/poses``, ``/v1/models``, ``/healthz`` and ``/v1/stream``.
 
-    model_dir, threads: where the weights are and ONNX Runtime's intra-op threads (as for
-        ``create_detector``); ignored when `network_loader` is given.
+    model_dir, threads: where the weights are and ONNX Runtime's intra-op threads per run
+        (default :func:`default_server_threads`: all cores but one); ignored when
+        `network_loader` is given.
     max_body_bytes: largest POST body and WebSocket frame message (413 beyond it).
     max_pixels: largest decoded image, width x height (413 beyond it).
     network_loader: ``graph name -> Network``; default ``movenet.api.load_network`` on the
@@ -161,6 +173,8 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
     # The server shares its cores (event loop, image decoding, other clients, often the browser
     # itself): its inference threads sleep when idle rather than spin (docs/performance.md,
     # "Threads that wait").
+    if threads is None:
+        threads = default_server_threads()
     pool = NetworkPool(EngineOptions(threads=threads, model_dir=model_dir, spin_wait=False), network_loader)
     server = ServerState(pool, model_dir, max_body_bytes, max_pixels, frame_hook, stream_idle_timeout)
     for name in preload:

@@ -465,6 +465,24 @@ def test_serve_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert options["ws_max_size"] > 512 * 1024
 
 
+def test_the_server_leaves_one_core_to_its_own_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default the server runs each inference on all cores but one (at least one); --threads
+    (create_app(threads=N)) sets it. Read from the ONNX Runtime session's own settings."""
+    get_network("lightning")
+    from movenet.web import app as web_app
+    from movenet.web.options import StreamConfig
+
+    for cores, expected in ((1, 1), (2, 1), (8, 7)):
+        monkeypatch.setattr(web_app, "available_cores", lambda cores=cores: cores)
+        assert web_app.default_server_threads() == expected
+    monkeypatch.setattr(web_app, "available_cores", lambda: 3)
+    for threads, expected in ((None, 2), (1, 1)):
+        served = StreamConfig(model="lightning").build(create_app(threads=threads).state.movenet.pool)
+        assert isinstance(served, SinglePoseDetector)
+        options = served.network._session.get_session_options()  # type: ignore[attr-defined]
+        assert options.intra_op_num_threads == expected
+
+
 def test_the_server_lets_idle_inference_threads_sleep() -> None:
     """The server shares its cores (event loop, decoding, the browser on the same machine): its
     ONNX Runtime sessions are built with spinning off, the library's own default keeps it on;
