@@ -16,7 +16,7 @@ from typing import Any
 
 from movenet.analysis.report import analyze_video, reps_summary, write_json, write_report
 from movenet.analysis.reps import DEFAULT_HYSTERESIS, EXERCISES, rep_thresholds
-from movenet.cli.common import EXIT_BAD_INPUT, EXIT_OK, Progress, add_model_option, error, model_names
+from movenet.cli.common import EXIT_BAD_INPUT, EXIT_OK, Progress, add_model_option, error, model_names, positive_int
 from movenet.registry import MODELS
 
 __all__ = ["add_analyze_parser", "cmd_analyze"]
@@ -62,7 +62,7 @@ def add_analyze_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--min-score", type=float, default=0.3, help="ignore keypoints scoring below this (0.3)")
     p.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "
                    "or the user cache, fetched on first use)")
-    p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    p.add_argument("--threads", type=positive_int, default=None, help="inference threads (default: all cores)")
     p.set_defaults(func=cmd_analyze)
     return p
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from movenet import api  # called as api.create_detector: one patch point for tests
-from movenet.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, add_model_option, detector_options
+from movenet.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, add_model_option, detector_options, positive_int
 from movenet.cli.common import error as _error
 from movenet.evaluation import (
     count_false_positives,
@@ -180,6 +180,6 @@ def add_eval_parser(subparsers: Any, parents: Sequence[argparse.ArgumentParser] 
     option("--multipose-max-dim", type=int, default=None,
            help="multipose: longer side of the network input, a multiple of 32 (default 256)")
     option("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the user cache)")
-    option("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    option("--threads", type=positive_int, default=None, help="inference threads (default: all cores)")
     ev.set_defaults(func=cmd_eval)
     return ev

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from movenet import api  # called as api.create_detector: one patch point for tests
-from movenet.cli.common import model_names, parse_target
+from movenet.cli.common import model_names, parse_target, positive_int
 from movenet.cli.explain_blazepose import cmd_explain_blazepose
 from movenet.cli.heatmaps import COLOR_MAP
 from movenet.cli.heatmaps import colorize as _colorize
@@ -193,6 +193,6 @@ def add_explain_parser(subparsers: Any) -> argparse.ArgumentParser:  # noqa: ANN
                    help="who to decode: the person nearest the centre (default), the largest, or the one "
                         "nearest the pixel X,Y (MoveNet only)")
     p.add_argument("--model-dir", help="folder with the TF.js model files")
-    p.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    p.add_argument("--threads", type=positive_int, default=None, help="inference threads (default: all cores)")
     p.set_defaults(func=cmd_explain)
     return p

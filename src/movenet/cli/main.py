@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False, parents=[backend_options, detector_flags()])
     common.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "
                         "or the user cache, fetched on first use)")
-    common.add_argument("--threads", type=int, default=None, help="inference threads (default: all cores)")
+    common.add_argument("--threads", type=positive_int, default=None, help="inference threads (default: all cores)")
     add_model_option(common)
     common.add_argument("--min-score", type=float, default=0.3, help="hide keypoints below this score when drawing")
 
