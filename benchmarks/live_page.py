@@ -215,11 +215,11 @@ def markdown_table(results: dict[str, Any]) -> str:
     lines = ["| model | page fps | latency p50 / p90 (ms) | one-thread bench fps | page / min(30, bench) | per round "
              "| server / browser cores |", "|---|---:|---:|---:|---:|---|---:|"]
     for row in results["models"]:
-        rounds = ", ".join(f"{r:.2f}" for r in row.get("ratio_per_round", []))
-        lines.append(f"| {row['model']} | {row['fps']:.1f} | {row.get('latency_p50_ms', 0):.0f} / "
-                     f"{row.get('latency_p90_ms', 0):.0f} | {row['bench_fps_1_thread']:.1f} | "
-                     f"{row['page_vs_possible']:.2f} | {rounds} | {row.get('server_cores', 0):.2f} / "
-                     f"{row.get('browser_cores', 0):.2f} |")
+        rounds = ", ".join(f"{r:.2f}" for r in row["ratio_per_round"])
+        lines.append(f"| {row['model']} | {row['fps']:.1f} | {row['latency_p50_ms']:.0f} / "
+                     f"{row['latency_p90_ms']:.0f} | {row['bench_fps_1_thread']:.1f} | "
+                     f"{row['page_vs_possible']:.2f} | {rounds} | {row['server_cores']:.2f} / "
+                     f"{row['browser_cores']:.2f} |")
     return "\n".join(lines)
 
 
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="fake camera size WxH (default 640x480)")
     parser.add_argument("--send-size", type=positive_int, default=320, help="the page's 'frame size sent' (px)")
     parser.add_argument("--threads", type=positive_int, default=None,
-                        help="server inference threads (default: the server's, all cores but one)")
+                        help="server inference threads (default: the server's, all physical cores but one)")
     parser.add_argument("--json", default=None, help="write the results as JSON to this path (- for stdout)")
     parser.add_argument("--table", metavar="JSON", default=None,
                         help="print the README's table of a saved run (its --json file) and exit")
@@ -252,10 +252,11 @@ def main(argv: list[str] | None = None) -> int:
 
     models = args.models or default_models()
     width, height = args.size
+    from movenet.runtime import available_cores
     from movenet.web.app import default_server_threads
 
     results: dict[str, Any] = {"camera": f"{width}x{height} @ {CAMERA_FPS} fps", "send_size": args.send_size,
-                               "cores": os.cpu_count(), "server_threads": args.threads or default_server_threads(),
+                               "cores": available_cores(), "server_threads": args.threads or default_server_threads(),
                                "models": []}
     with tempfile.TemporaryDirectory() as tmp:
         camera = Path(tmp) / "camera.y4m"

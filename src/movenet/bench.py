@@ -9,6 +9,7 @@ same run are comparable across machines.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import platform
 import shutil
@@ -130,16 +131,22 @@ def network_step(model: str, detector: Any, frame: np.ndarray) -> tuple[Callable
 MAX_FRAME_PIXELS = 3840 * 2160  # the clip holds 60 frames: 4K UHD keeps it near 1.5 GB
 
 
+def _whole(value: object) -> bool:
+    """A whole number of at least 1 (numpy integers too; not a bool)."""
+    return not isinstance(value, bool) and isinstance(value, numbers.Integral) and int(value) >= 1
+
+
 def check_bench_options(frames: int, size: tuple[int, int], rounds: int) -> None:
     """Raise ValueError naming the first absurd option (no frames, an empty or huge frame size)."""
-    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
+    if not _whole(frames):
         raise ValueError(f"frames must be a whole number >= 1, got {frames!r}")
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
+    if not _whole(rounds):
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}")
-    if len(size) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in size):
+    if len(size) != 2 or not all(_whole(v) for v in size):
         raise ValueError(f"size must be (width, height) in whole pixels >= 1, got {size!r}")
     if size[0] * size[1] > MAX_FRAME_PIXELS:
-        raise ValueError(f"frame size {size[0]}x{size[1]} is over the limit of {MAX_FRAME_PIXELS} pixels (3840x2160)")
+        raise ValueError(f"frame size {size[0]}x{size[1]} is over the limit of {MAX_FRAME_PIXELS:,} pixels "
+                         "(3840x2160)")
 
 
 def run_benchmark(model: str = "lightning", *, backend: str = "onnxruntime", precision: str = "fp32",

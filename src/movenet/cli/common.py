@@ -26,6 +26,7 @@ __all__ = [
     "error",
     "example_image",
     "model_names",
+    "parse_frame_size",
     "parse_resolution",
     "parse_target",
     "positive_int",
@@ -133,26 +134,27 @@ def positive_int(text: str) -> int:
     return value
 
 
+def _sides(text: str) -> list[int]:
+    """The positive whole numbers of ``AxB...`` text (empty when it is not that)."""
+    try:
+        sides = [int(p) for p in text.lower().split("x")]
+    except ValueError:
+        return []
+    return sides if min(sides) >= 1 else []
+
+
 def parse_frame_size(text: str) -> tuple[int, int]:
     """``--size``: ``WIDTHxHEIGHT`` in whole pixels, such as ``640x480``."""
-    parts = text.lower().split("x")
-    try:
-        sides = [int(p) for p in parts]
-    except ValueError:
-        sides = []
-    if len(sides) != 2 or min(sides) < 1:
+    sides = _sides(text)
+    if len(sides) != 2:
         raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 640x480, got {text!r}")
     return sides[0], sides[1]
 
 
 def parse_resolution(text: str) -> int | tuple[int, int]:
     """``--input-resolution``: one side (``257``) or ``WIDTHxHEIGHT`` (``353x257``)."""
-    parts = text.lower().split("x")
-    try:
-        sides = [int(p) for p in parts]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a side such as 257 or WIDTHxHEIGHT, got {text!r}") from None
-    if len(sides) not in (1, 2) or min(sides) < 1:
+    sides = _sides(text)
+    if len(sides) not in (1, 2):
         raise argparse.ArgumentTypeError(f"expected a side such as 257 or WIDTHxHEIGHT, got {text!r}")
     return sides[0] if len(sides) == 1 else (sides[0], sides[1])
 

@@ -284,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--frames", type=positive_int, default=300,
                        help="frames measured per pipeline (default 300)")
     bench.add_argument("--size", type=parse_frame_size, default=(640, 480),
-                       help="frame size WxH (default 640x480; at most 3840x2160 pixels)")
+                       help="frame size WxH (default 640x480; at most 3840x2160 = 8,294,400 pixels)")
     bench.add_argument("--no-reference", action="store_true", help="skip the TF.js reference (needs node)")
     bench.add_argument("--oracle", help="path of tfjs-oracle/run.sh (default: ../shared/tools/tfjs-oracle)")
     bench.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")

@@ -98,8 +98,8 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     srv.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR or the "
                      "user cache, fetched on first use)")
     srv.add_argument("--threads", type=positive_int, default=None, metavar="N",
-                     help="inference threads per run (default: all cores but one, left to decoding "
-                          "frames and, on the same machine, the browser)")
+                     help="inference threads per run (default: all physical cores but one, left to "
+                          "decoding frames and, on the same machine, the browser)")
     srv.add_argument("--max-streams", type=positive_int, default=DEFAULT_MAX_STREAMS, metavar="N",
                      help=f"live streams served at once (default {DEFAULT_MAX_STREAMS}); one more is told to try "
                           "again later")

@@ -185,28 +185,31 @@ def _warp(image: np.ndarray, t: np.ndarray, rows: range, cols: range, interpolat
     if fill_mode == "nearest":
         in_x = np.maximum(dtype(0), np.minimum(in_x, dtype(width - 1)))
         in_y = np.maximum(dtype(0), np.minimum(in_y, dtype(height - 1)))
-    if interpolation == "nearest":
-        if dtype is _F32:
-            rx, ry = _round_half_away(in_x), _round_half_away(in_y)  # C round
+    # Where the projection is 0 (or a coordinate overflows) the arithmetic meets inf - inf as the
+    # kernels do; those pixels get the fill value below, so numpy need not warn about them.
+    with np.errstate(invalid="ignore", over="ignore"):
+        if interpolation == "nearest":
+            if dtype is _F32:
+                rx, ry = _round_half_away(in_x), _round_half_away(in_y)  # C round
+            else:
+                rx, ry = np.floor(in_x + 0.5), np.floor(in_y + 0.5)  # Math.round: halves up
+            out = _Gather(image, ry, rx, fill).corner(0, 0).astype(_F32)
         else:
-            rx, ry = np.floor(in_x + 0.5), np.floor(in_y + 0.5)  # Math.round: halves up
-        out = _Gather(image, ry, rx, fill).corner(0, 0).astype(_F32)
-    else:
-        x0 = np.floor(in_x)
-        y0 = np.floor(in_y)
-        wx1 = (x0 + one) - in_x  # weight of column x0
-        wx0 = in_x - x0
-        wy1 = (y0 + one) - in_y
-        wy0 = in_y - y0
-        g = _Gather(image, y0, x0, fill)
-        top = wx1 * g.corner(0, 0)
-        top += wx0 * g.corner(0, 1)
-        bottom = wx1 * g.corner(1, 0)
-        bottom += wx0 * g.corner(1, 1)
-        top *= wy1
-        bottom *= wy0
-        top += bottom
-        out = top.astype(_F32, copy=False)
+            x0 = np.floor(in_x)
+            y0 = np.floor(in_y)
+            wx1 = (x0 + one) - in_x  # weight of column x0
+            wx0 = in_x - x0
+            wy1 = (y0 + one) - in_y
+            wy0 = in_y - y0
+            g = _Gather(image, y0, x0, fill)
+            top = wx1 * g.corner(0, 0)
+            top += wx0 * g.corner(0, 1)
+            bottom = wx1 * g.corner(1, 0)
+            bottom += wx0 * g.corner(1, 1)
+            top *= wy1
+            bottom *= wy0
+            top += bottom
+            out = top.astype(_F32, copy=False)
     if proj is not None and np.any(proj == 0):  # infinite coordinates: the fill value
         out[:, np.broadcast_to(proj == 0, out.shape[1:])] = fill
     return np.moveaxis(out, 0, -1)  # channels last again (a view; the caller copies it into place)

@@ -133,6 +133,19 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def physical_cores() -> int:
+    """The physical cores among those this process may run on: hyperthread siblings count once
+    (Linux, from /sys/devices/system/cpu/*/topology; elsewhere :func:`available_cores`)."""
+    try:
+        cpus = os.sched_getaffinity(0)
+        topology = Path("/sys/devices/system/cpu")
+        cores = {(topology.joinpath(f"cpu{cpu}/topology/physical_package_id").read_text().strip(),
+                  topology.joinpath(f"cpu{cpu}/topology/core_id").read_text().strip()) for cpu in cpus}
+    except (AttributeError, OSError):
+        return available_cores()
+    return max(1, len(cores))
+
+
 def create_backend(model_path: str | Path, backend: str = "onnxruntime", threads: int | None = None, *,
                    inference_precision: str = "fp32", spin_wait: bool = True) -> Backend:
     """Load `model_path` on the named backend; `threads` = intra-op threads (None: engine default);

@@ -84,7 +84,7 @@ import movenet
 from movenet.api import EngineOptions, build_detector, canonical_model_name
 from movenet.errors import ModelFileError
 from movenet.registry import MODEL_NAMES, MODELS
-from movenet.runtime import available_cores
+from movenet.runtime import physical_cores
 from movenet.web.errors import ApiError, error_body
 from movenet.web.host_guard import HostGuard
 from movenet.web.messages import (
@@ -124,13 +124,14 @@ MODEL_DESCRIPTIONS = {name: entry.description for name, entry in MODELS.items()}
 
 
 def default_server_threads() -> int:
-    """Inference threads per run when none are asked for: all cores but one, which is left to the
-    server's own work (receiving and decoding frames, the event loop, encoding replies) and, for
-    a page opened on the same machine, the browser. ONNX Runtime's threads meet at every
-    operator, so one of them losing its core to another process holds up the run: on the live
-    page on 2 cores (benchmarks/live_page.py) one thread kept up with the bench rate where two
-    fell 5-15% behind it (README, "The live page")."""
-    return max(1, available_cores() - 1)
+    """Inference threads per run when none are asked for: all physical cores but one (at least
+    one; ONNX Runtime's own default is all physical cores). The one left over takes the server's
+    own work (receiving and decoding frames, the event loop, encoding replies) and, for a page
+    opened on the same machine, the browser. ONNX Runtime's threads meet at every operator, so
+    one of them losing its core to another process holds up the run: on the live page on 2 cores
+    (benchmarks/live_page.py) one thread kept up with the bench rate where two fell behind it
+    (README, "The live page")."""
+    return max(1, physical_cores() - 1)
 
 
 def create_app(*, model_dir: str | Path | None = None, threads: int | None = None,
@@ -144,7 +145,7 @@ def create_app(*, model_dir: str | Path | None = None, threads: int | None = Non
     """The FastAPI app serving the demo page, ``/v1/poses``, ``/v1/models``, ``/healthz`` and ``/v1/stream``.
 
     model_dir, threads: where the weights are and ONNX Runtime's intra-op threads per run
-        (default :func:`default_server_threads`: all cores but one); ignored when
+        (default :func:`default_server_threads`: all physical cores but one); ignored when
         `network_loader` is given.
     max_body_bytes: largest POST body and WebSocket frame message (413 beyond it).
     max_pixels: largest decoded image, width x height (413 beyond it).

@@ -154,6 +154,50 @@ def test_a_forked_child_warps_on_threads_of_its_own() -> None:
         assert pipe.read() == _sha(expected)
 
 
+def _reference_bilinear(image: np.ndarray, t: tuple[float, ...], out_h: int, out_w: int, fill: float,
+                        kernel: str) -> np.ndarray:
+    """Transform.cc (wasm: every step in float32) / Transform.ts (cpu: float64), bilinear with a
+    constant fill, one pixel and one channel at a time, as the kernels loop."""
+    num = np.float32 if kernel == "wasm" else float
+    p = [num(np.float32(v)) for v in t]
+    height, width, channels = image.shape
+    out = np.empty((out_h, out_w, channels), np.float32)
+
+    def read(y: int, x: int, c: int) -> float:
+        return image[y, x, c] if 0 <= y < height and 0 <= x < width else fill
+
+    for y in range(out_h):
+        for x in range(out_w):
+            fx, fy = num(x), num(y)
+            proj = (p[6] * fx + p[7] * fy) + num(1)
+            for c in range(channels):
+                if proj == 0:
+                    out[y, x, c] = fill
+                    continue
+                in_x = ((p[0] * fx + p[1] * fy) + p[2]) / proj
+                in_y = ((p[3] * fx + p[4] * fy) + p[5]) / proj
+                x0, y0 = math.floor(in_x), math.floor(in_y)
+                wx1, wx0 = (num(x0) + num(1)) - in_x, in_x - num(x0)
+                wy1, wy0 = (num(y0) + num(1)) - in_y, in_y - num(y0)
+                top = wx1 * num(read(y0, x0, c)) + wx0 * num(read(y0, x0 + 1, c))
+                bottom = wx1 * num(read(y0 + 1, x0, c)) + wx0 * num(read(y0 + 1, x0 + 1, c))
+                out[y, x, c] = top * wy1 + bottom * wy0
+    return out
+
+
+@pytest.mark.parametrize("kernel", ["wasm", "cpu"])
+def test_projective_map_with_a_zero_projection_on_four_channels(kernel: str) -> None:
+    """Pixel by pixel against the kernels' loops: a 4-channel uint8 image, a projective map whose
+    projection is exactly 0 on column 4 (those pixels get the fill value), reads falling outside."""
+    image = np.random.default_rng(3).integers(0, 256, (9, 11, 4), dtype=np.uint8)
+    t = (0.9, 0.1, 0.5, -0.1, 1.1, 0.3, -0.25, 0.0)
+    expected = _reference_bilinear(image, t, 7, 10, 5.0, kernel)
+    assert np.all(expected[:, 4] == 5.0)
+    for threads in (1, 3):
+        got = image_transform(image, t, (7, 10), fill_value=5.0, kernel=kernel, threads=threads)
+        assert got.shape == (7, 10, 4) and np.array_equal(got, expected)
+
+
 @pytest.mark.parametrize("kernel", ["wasm", "cpu"])
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
 @pytest.mark.parametrize("fill_mode", ["constant", "nearest"])

@@ -4,6 +4,7 @@ built here: the CPU session's settings, and the CUDA backend's refusal to fall b
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -67,3 +68,18 @@ def test_cuda_backend_does_not_fall_back_to_the_cpu_silently(doubling_model: Pat
             cuda.OnnxRuntimeCudaBackend(doubling_model, threads=1)
     finally:
         sys.modules.pop("movenet.runtime.cuda", None)  # the next import checks the real providers again
+
+
+def test_physical_cores_counts_hyperthread_siblings_once() -> None:
+    """physical_cores (the server's default thread count is one less) against the kernel's own
+    sibling lists: each group of hyperthreads that share a core is one core."""
+    from movenet.runtime import available_cores, physical_cores
+
+    cores = physical_cores()
+    assert 1 <= cores <= available_cores()
+    topology = Path("/sys/devices/system/cpu")
+    if not hasattr(os, "sched_getaffinity") or not (topology / "cpu0" / "topology").is_dir():
+        pytest.skip("no Linux CPU topology here")
+    siblings = {(topology / f"cpu{cpu}" / "topology" / "thread_siblings_list").read_text().strip()
+                for cpu in os.sched_getaffinity(0)}
+    assert cores == len(siblings)

@@ -466,16 +466,16 @@ def test_serve_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_server_leaves_one_core_to_its_own_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    """By default the server runs each inference on all cores but one (at least one); --threads
+    """By default the server runs each inference on all physical cores but one (at least one); --threads
     (create_app(threads=N)) sets it. Read from the ONNX Runtime session's own settings."""
     get_network("lightning")
     from movenet.web import app as web_app
     from movenet.web.options import StreamConfig
 
     for cores, expected in ((1, 1), (2, 1), (8, 7)):
-        monkeypatch.setattr(web_app, "available_cores", lambda cores=cores: cores)
+        monkeypatch.setattr(web_app, "physical_cores", lambda cores=cores: cores)
         assert web_app.default_server_threads() == expected
-    monkeypatch.setattr(web_app, "available_cores", lambda: 3)
+    monkeypatch.setattr(web_app, "physical_cores", lambda: 3)
     for threads, expected in ((None, 2), (1, 1)):
         served = StreamConfig(model="lightning").build(create_app(threads=threads).state.movenet.pool)
         assert isinstance(served, SinglePoseDetector)
