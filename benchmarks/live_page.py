@@ -32,22 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from movenet.cli.common import parse_frame_size, positive_int
+from movenet.cli.common import parse_frame_size, positive_int, positive_number
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("MOVENET_SHARED", ROOT.parent / "shared")) / "data"
 CLIP = SHARED_DATA / "videos" / "tfjs_dance_pose_1.mp4"
 CHROMIUM = Path(os.environ.get("MOVENET_CHROMIUM", "/usr/bin/chromium"))
 CAMERA_FPS = 30
-
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return value
 
 
 def default_models() -> list[str]:
@@ -226,11 +217,12 @@ def markdown_table(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=None, help="models to run (default: every registered one)")
-    parser.add_argument("--seconds", type=positive_seconds, default=20.0,
+    parser.add_argument("--seconds", type=positive_number("seconds"), default=20.0,
                         help="measured streaming per model (all rounds)")
     parser.add_argument("--rounds", type=positive_int, default=4,
                         help="page windows per model, each followed by the bench baseline (default 4)")
-    parser.add_argument("--warmup", type=positive_seconds, default=2.0, help="seconds streamed before each window")
+    parser.add_argument("--warmup", type=positive_number("seconds"), default=2.0,
+                        help="seconds streamed before each window")
     parser.add_argument("--size", type=parse_frame_size, default=(640, 480),
                         help="fake camera size WxH (default 640x480)")
     parser.add_argument("--send-size", type=positive_int, default=320, help="the page's 'frame size sent' (px)")

@@ -9,7 +9,6 @@ same run are comparable across machines.
 from __future__ import annotations
 
 import json
-import numbers
 import os
 import platform
 import shutil
@@ -31,6 +30,7 @@ from movenet.families.movenet.multipose import MultiPoseDetector
 from movenet.io.images import example_image_path, load_image, save_image
 from movenet.ops.crop_and_resize import crop_and_resize
 from movenet.registry import canonical_model_name, get_entry
+from movenet.runtime import is_count
 
 
 def timing_summary(samples_ms: list[float]) -> dict[str, float]:
@@ -131,18 +131,13 @@ def network_step(model: str, detector: Any, frame: np.ndarray) -> tuple[Callable
 MAX_FRAME_PIXELS = 3840 * 2160  # the clip holds 60 frames: 4K UHD keeps it near 1.5 GB
 
 
-def _whole(value: object) -> bool:
-    """A whole number of at least 1 (numpy integers too; not a bool)."""
-    return not isinstance(value, bool) and isinstance(value, numbers.Integral) and int(value) >= 1
-
-
 def check_bench_options(frames: int, size: tuple[int, int], rounds: int) -> None:
     """Raise ValueError naming the first absurd option (no frames, an empty or huge frame size)."""
-    if not _whole(frames):
+    if not is_count(frames):
         raise ValueError(f"frames must be a whole number >= 1, got {frames!r}")
-    if not _whole(rounds):
+    if not is_count(rounds):
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}")
-    if len(size) != 2 or not all(_whole(v) for v in size):
+    if len(size) != 2 or not all(is_count(v) for v in size):
         raise ValueError(f"size must be (width, height) in whole pixels >= 1, got {size!r}")
     if size[0] * size[1] > MAX_FRAME_PIXELS:
         raise ValueError(f"frame size {size[0]}x{size[1]} is over the limit of {MAX_FRAME_PIXELS:,} pixels "

@@ -16,17 +16,19 @@ from typing import Any
 
 from movenet.analysis.report import analyze_video, reps_summary, write_json, write_report
 from movenet.analysis.reps import DEFAULT_HYSTERESIS, EXERCISES, rep_thresholds
-from movenet.cli.common import EXIT_BAD_INPUT, EXIT_OK, Progress, add_model_option, error, model_names, positive_int
+from movenet.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    Progress,
+    add_model_option,
+    error,
+    model_names,
+    positive_int,
+    positive_number,
+)
 from movenet.registry import MODELS
 
 __all__ = ["add_analyze_parser", "cmd_analyze"]
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
 
 
 def _fraction(text: str) -> float:
@@ -57,7 +59,7 @@ def add_analyze_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--hysteresis", type=_fraction, default=DEFAULT_HYSTERESIS,
                    help="gap between the adaptive thresholds, as a fraction of the angle's range "
                         f"(default {DEFAULT_HYSTERESIS})")
-    p.add_argument("--window", type=_positive, default=5.0, metavar="SECONDS",
+    p.add_argument("--window", type=positive_number("seconds"), default=5.0, metavar="SECONDS",
                    help="sway window length (default 5)")
     p.add_argument("--min-score", type=float, default=0.3, help="ignore keypoints scoring below this (0.3)")
     p.add_argument("--model-dir", help="folder with the TF.js model files (default: $MOVENET_MODEL_DIR "

@@ -30,6 +30,7 @@ __all__ = [
     "parse_resolution",
     "parse_target",
     "positive_int",
+    "positive_number",
 ]
 
 #: 0 success, 2 bad input or usage (other inputs are still processed), 1 other errors.
@@ -132,6 +133,21 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
     return value
+
+
+def positive_number(unit: str) -> Callable[[str], float]:
+    """An argparse type: a finite number above 0, of `unit` (named in the error)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be a positive number of {unit}, got {text!r}")
+        return value
+
+    return parse
 
 
 def _sides(text: str) -> list[int]:

@@ -15,7 +15,7 @@ import importlib.util
 import sys
 from typing import Any
 
-from movenet.cli.common import EXIT_FAILURE, EXIT_OK, positive_int
+from movenet.cli.common import EXIT_FAILURE, EXIT_OK, positive_int, positive_number
 from movenet.registry import MODEL_NAMES
 from movenet.web.messages import DEFAULT_MAX_STREAMS, DEFAULT_STREAM_IDLE_S
 
@@ -34,16 +34,6 @@ def _preload_list(value: str) -> list[str]:
     return names
 
 
-def _positive_mb(value: str) -> float:
-    try:
-        mb = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not mb > 0 or mb != mb or mb == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of megabytes, got {value!r}")
-    return mb
-
-
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -52,16 +42,6 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 1..65535, got {port}")
     return port
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0 < seconds < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
-    return seconds
 
 
 def allowed_hosts(bind: str, extra: list[str]) -> tuple[list[str], bool]:
@@ -90,7 +70,7 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1",
                      help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 exposes it to the network)")
     srv.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
-    srv.add_argument("--max-body-mb", type=_positive_mb, default=8.0, metavar="N",
+    srv.add_argument("--max-body-mb", type=positive_number("megabytes"), default=8.0, metavar="N",
                      help="largest accepted image upload / stream frame, in MiB (default 8); larger gets 413")
     srv.add_argument("--preload", type=_preload_list, default=["lightning"], metavar="MODELS",
                      help="comma-separated models to load at start-up (default lightning; 'none' loads each "
@@ -107,10 +87,11 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
                      help="a host name (or address) clients may use in the URL, besides localhost, 127.0.0.1, [::1] "
                           "and the bound address (repeatable; '*' allows any). Other Host headers get 403: this "
                           "stops web pages from reaching the server through DNS rebinding")
-    srv.add_argument("--stream-idle-timeout", type=_seconds, default=DEFAULT_STREAM_IDLE_S, metavar="S",
+    srv.add_argument("--stream-idle-timeout", type=positive_number("seconds"), default=DEFAULT_STREAM_IDLE_S,
+                     metavar="S",
                      help=f"seconds a live stream may go without a message (default {DEFAULT_STREAM_IDLE_S:g}); then "
                           "it is closed and its place freed")
-    srv.add_argument("--body-timeout", type=_seconds, default=30.0, metavar="S",
+    srv.add_argument("--body-timeout", type=positive_number("seconds"), default=30.0, metavar="S",
                      help="seconds an upload may take to arrive (default 30); slower gets 408")
     srv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     srv.set_defaults(func=cmd_serve)

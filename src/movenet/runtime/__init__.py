@@ -118,10 +118,14 @@ def check_backend(backend: str, inference_precision: str = "fp32") -> None:
                          f"it supports: {', '.join(precisions)}")
 
 
+def is_count(value: object) -> bool:
+    """Whether `value` is a whole number of at least 1 (numpy integers too; not a bool)."""
+    return not isinstance(value, bool) and isinstance(value, numbers.Integral) and int(value) >= 1
+
+
 def check_threads(threads: object) -> None:
     """ValueError unless `threads` (a thread count option) is None or a whole number of at least 1."""
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral)
-                                or threads < 1):
+    if threads is not None and not is_count(threads):
         raise ValueError(f"threads must be a whole number >= 1 (or None: all cores), got {threads!r}")
 
 

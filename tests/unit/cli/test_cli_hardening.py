@@ -215,3 +215,15 @@ def test_sigterm_during_track_leaves_valid_json(tmp_path: Path, person: np.ndarr
     assert [f["index"] for f in frames] == list(range(len(frames)))
     rows = out_csv.read_text().splitlines()
     assert len(rows) == 1 + 17 * sum(1 for f in frames if f["poses"])
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "x", ""])
+def test_positive_number_refuses_what_is_not_a_finite_positive_number(text: str) -> None:
+    """The one argparse type behind --window, --max-body-mb, --body-timeout, --stream-idle-timeout."""
+    import argparse
+
+    from movenet.cli.common import positive_number
+
+    with pytest.raises(argparse.ArgumentTypeError, match="seconds" if text not in ("x", "") else "not a number"):
+        positive_number("seconds")(text)
+    assert positive_number("seconds")("2.5") == 2.5
